@@ -1,0 +1,40 @@
+"""Set-up shared by every workflow job: a log file, and a fixed number of CPU threads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+LOG = logging.getLogger("hessian_spectra")
+
+
+@contextmanager
+def job(log_path: str | os.PathLike, threads: int) -> Iterator[logging.Logger]:
+    """Log to `log_path` (and stderr) and give torch `threads` threads for the job's body.
+
+    An exception is written to the log with its traceback and then re-raised, so the job
+    fails with the message in both the log and the scheduler's output.
+    """
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers = [logging.FileHandler(log_path, mode="w"), logging.StreamHandler(sys.stderr)]
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+    torch.set_num_threads(max(1, int(threads)))
+    try:
+        yield LOG
+    except Exception:
+        LOG.exception("job failed")
+        raise
+    finally:
+        for handler in handlers:
+            LOG.removeHandler(handler)
+            handler.close()

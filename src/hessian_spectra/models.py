@@ -1,0 +1,59 @@
+"""Networks of the paper, described by plain dicts so a checkpoint can rebuild them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .resources import mlp_parameter_count
+
+__all__ = ["ACTIVATIONS", "build_model", "initialise", "mlp_parameter_count", "mlp_spec"]
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+def mlp_spec(input_dim: int, hidden: Sequence[int], n_classes: int, activation: str) -> dict:
+    """The description of a fully connected net, stored in every checkpoint."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+    return {
+        "kind": "mlp",
+        "input_dim": int(input_dim),
+        "hidden": [int(h) for h in hidden],
+        "n_classes": int(n_classes),
+        "activation": activation,
+    }
+
+
+def build_model(spec: dict) -> nn.Sequential:
+    """A float64 network from its spec (softmax is part of the loss, not the model)."""
+    if spec.get("kind") != "mlp":
+        raise ValueError(f"unknown model kind {spec.get('kind')!r}")
+    widths = [spec["input_dim"], *spec["hidden"], spec["n_classes"]]
+    layers: list[nn.Module] = []
+    for index, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        layers.append(nn.Linear(fan_in, fan_out, dtype=torch.float64))
+        if index < len(widths) - 2:
+            layers.append(ACTIVATIONS[spec["activation"]]())
+    return nn.Sequential(*layers)
+
+
+def initialise(model: nn.Module, *, weight_std: float | None, generator: torch.Generator) -> None:
+    """Draw weights from N(0, weight_std^2) with zero biases (the authors' choice).
+
+    With `weight_std=None` every layer gets PyTorch's default initialisation, drawn from
+    `generator` so that it is seeded all the same.
+    """
+    with torch.no_grad():
+        for module in model.modules():
+            if not isinstance(module, nn.Linear):
+                continue
+            if weight_std is None:
+                bound = 1.0 / module.in_features**0.5
+                module.weight.uniform_(-bound, bound, generator=generator)
+                module.bias.uniform_(-bound, bound, generator=generator)
+            else:
+                module.weight.normal_(0.0, weight_std, generator=generator)
+                module.bias.zero_()

@@ -1,0 +1,34 @@
+"""Sizes and memory estimates, free of heavy imports so the Snakefile can use them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+MIB = 1 << 20
+
+
+def mlp_parameter_count(input_dim: int, hidden: Sequence[int], n_classes: int) -> int:
+    """M of a fully connected net: weights and biases of every layer.
+
+    For the blob net 100 -> 30 -> 30 -> k this is 3960 + 31 k (Table 1's "alg-size").
+    """
+    widths = [input_dim, *hidden, n_classes]
+    return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+
+
+def dense_matrix_mb(dim: int) -> int:
+    """MiB of one dim x dim float64 matrix."""
+    return math.ceil(8 * dim * dim / MIB)
+
+
+def hessian_job_mem_mb(dim: int, block_size: int, workers: int) -> int:
+    """Peak memory of a Hessian assembly: interpreter and graphs, blocks in flight, and the
+    two row slabs of the symmetry check (bounded by 512 MiB)."""
+    blocks_in_flight = 2 * max(1, workers) * block_size * dim * 8 / MIB
+    return math.ceil(1024 + blocks_in_flight + min(512, dense_matrix_mb(dim)))
+
+
+def spectrum_job_mem_mb(dim: int) -> int:
+    """Peak memory of dense eigenvalues: the matrix, LAPACK's copy and workspace."""
+    return 1024 + 3 * dense_matrix_mb(dim)

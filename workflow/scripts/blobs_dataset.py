@@ -1,0 +1,17 @@
+"""Snakemake adapter: one Gaussian-blob dataset (rule blobs_dataset)."""
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import make_blobs
+
+with job(snakemake.log[0], snakemake.threads):
+    data = snakemake.params.data
+    make_blobs(
+        snakemake.output[0],
+        n_classes=int(snakemake.wildcards.k),
+        cov=float(snakemake.wildcards.cov),
+        dim=data["dim"],
+        n_train=data["n_train"],
+        n_test=data["n_test"],
+        center_box=tuple(data["center_box"]),
+        seed=data["seed"],
+    )

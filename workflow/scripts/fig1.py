@@ -1,0 +1,7 @@
+"""Snakemake adapter: Fig. 1, the spectrum at the initial point and after GD (rule fig1)."""
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import figure_initial_and_final
+
+with job(snakemake.log[0], snakemake.threads):
+    figure_initial_and_final(snakemake.input.initial, snakemake.input.final, snakemake.output[0])

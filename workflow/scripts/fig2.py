@@ -1,0 +1,12 @@
+"""Snakemake adapter: Fig. 2, spectra after SGD with the gap marked (rule fig2)."""
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import figure_spectra_with_gap
+
+with job(snakemake.log[0], snakemake.threads):
+    figure_spectra_with_gap(
+        dict(zip(snakemake.params.labels, snakemake.input, strict=True)),
+        snakemake.output[0],
+        top=snakemake.params.top,
+        title=snakemake.params.title,
+    )

@@ -1,0 +1,14 @@
+"""Snakemake adapter: the exact Hessian at one checkpoint (rule hessian)."""
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import build_hessian
+
+with job(snakemake.log[0], snakemake.threads):
+    build_hessian(
+        snakemake.input.checkpoint,
+        snakemake.input.dataset,
+        snakemake.output[0],
+        block_size=snakemake.params.block_size,
+        chunk_size=snakemake.params.chunk_size,
+        workers=snakemake.threads,
+    )

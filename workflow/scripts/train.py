@@ -1,0 +1,31 @@
+"""Snakemake adapter: train one blob network (rules train_gd and train_sgd)."""
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import train_run
+from hessian_spectra.training import TrainSettings
+
+with job(snakemake.log[0], snakemake.threads):
+    training = snakemake.params.training
+    model = snakemake.params.model
+    train_run(
+        snakemake.input.dataset,
+        init_checkpoint=snakemake.output.init,
+        final_checkpoint=snakemake.output.final,
+        step_checkpoints=dict(
+            zip(training["checkpoint_steps"], snakemake.output.steps, strict=True)
+        ),
+        history=snakemake.output.history,
+        run=snakemake.params.run,
+        hidden=model["hidden"],
+        activation=snakemake.wildcards.act,
+        init_std=model["init_std"],
+        settings=TrainSettings(
+            learning_rate=training["learning_rate"],
+            steps=training["steps"],
+            batch_size=training["batch_size"],
+            log_every=training["log_every"],
+            seed=training["seed"],
+            gradient_tolerance=training["gradient_tolerance"],
+            checkpoint_steps=tuple(training["checkpoint_steps"]),
+        ),
+    )
