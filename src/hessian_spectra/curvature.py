@@ -101,7 +101,9 @@ class HessianOperator:
     """The exact Hessian of a scalar function at a point, row by row.
 
     Each thread that asks for rows builds its own gradient graph once and reuses it, so
-    rows can be computed concurrently (one graph per worker thread).
+    rows can be computed concurrently (one graph per worker thread). Graphs are built one
+    at a time: `functional_call` swaps a module's parameters while it runs, which is not
+    thread-safe; the backward passes through a finished graph are.
     """
 
     def __init__(self, loss: LossFunction, theta: torch.Tensor):
@@ -109,11 +111,13 @@ class HessianOperator:
         self.theta = theta.detach().to(torch.float64)
         self.dim = self.theta.numel()
         self._local = threading.local()
+        self._build_lock = threading.Lock()
 
     def _graph(self) -> tuple[torch.Tensor, torch.Tensor]:
         if not hasattr(self._local, "graph"):
             leaf = self.theta.clone().requires_grad_(True)
-            (gradient,) = torch.autograd.grad(self.loss(leaf), leaf, create_graph=True)
+            with self._build_lock:
+                (gradient,) = torch.autograd.grad(self.loss(leaf), leaf, create_graph=True)
             self._local.graph = (leaf, gradient)
         return self._local.graph
 

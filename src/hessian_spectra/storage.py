@@ -155,6 +155,8 @@ def load_checkpoint(path) -> dict:
 
 def hessian_chunk_rows(dim: int, block_size: int, max_chunk_bytes: int = 4 << 20) -> int:
     """Rows per HDF5 chunk: a divisor of the block size, so blocks write whole chunks."""
+    if block_size >= dim:  # a single block: alignment does not matter
+        block_size = dim
     rows = block_size
     while rows > 1 and rows * dim * 8 > max_chunk_bytes:
         rows = next(d for d in range(rows - 1, 0, -1) if block_size % d == 0)

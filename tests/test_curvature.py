@@ -1,0 +1,178 @@
+"""The Hessian engine against independent computations and closed forms."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from hessian_spectra.curvature import (
+    FlatModel,
+    HessianOperator,
+    assemble_hessian,
+    mean_cross_entropy,
+    symmetry_error,
+)
+from hessian_spectra.storage import BLOCKS_DONE_DATASET, HESSIAN_DATASET
+
+from .conftest import random_split
+
+
+def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
+    return ((a - b).abs().max() / b.abs().max()).item()
+
+
+def test_rows_equal_torch_func_hessian(tiny_problem):
+    loss, theta, _, _ = tiny_problem
+    reference = torch.func.hessian(loss)(theta)
+    assert reference.abs().max() > 1e-3  # a Hessian worth comparing
+    assert relative_error(HessianOperator(loss, theta).dense(), reference) < 1e-10
+
+
+def test_matvec_equals_matrix_product(tiny_problem):
+    loss, theta, _, _ = tiny_problem
+    operator = HessianOperator(loss, theta)
+    vector = torch.randn(operator.dim, generator=torch.Generator().manual_seed(3),
+                         dtype=torch.float64)
+    assert relative_error(operator.matvec(vector), operator.dense() @ vector) < 1e-12
+
+
+def test_chunked_loss_has_the_same_hessian(tiny_problem):
+    loss, theta, flat, data = tiny_problem
+    chunked = mean_cross_entropy(flat, data, chunk_size=5)  # 23 = 4 x 5 + 3: unequal chunks
+    assert torch.allclose(chunked(theta), loss(theta), rtol=1e-14, atol=0)
+    whole = HessianOperator(loss, theta).dense()
+    assert relative_error(HessianOperator(chunked, theta).dense(), whole) < 1e-12
+
+
+def test_softmax_regression_closed_form():
+    """Linear softmax model: H = (1/N) sum_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T.
+
+    Parameters are ordered as W (k x d, row-major) then b (k), so the closed form is built
+    on x~ = x for the weight block and 1 for the bias block.
+    """
+    n, dim, k = 31, 4, 3
+    data = random_split(n, dim, k, seed=5)
+    model = torch.nn.Linear(dim, k, dtype=torch.float64)
+    flat = FlatModel(model)
+    theta = torch.randn(flat.dim, generator=torch.Generator().manual_seed(6),
+                        dtype=torch.float64)
+    weight, bias = theta[: k * dim].view(k, dim), theta[k * dim :]
+    probs = F.softmax(data.x @ weight.T + bias, dim=1)
+    closed = torch.zeros(flat.dim, flat.dim, dtype=torch.float64)
+    for x, p in zip(data.x, probs, strict=True):
+        curvature = torch.diag(p) - torch.outer(p, p)
+        features = torch.cat([x, torch.ones(1, dtype=torch.float64)])
+        # Reorder kron(curvature, features features^T) from (class, feature) pairs to the
+        # flat order: all weights (class-major) then all biases.
+        block = torch.einsum("ab,ij->aibj", curvature, torch.outer(features, features))
+        weights_part = block[:, :dim, :, :dim].reshape(k * dim, k * dim)
+        cross = block[:, :dim, :, dim].reshape(k * dim, k)
+        bias_part = block[:, dim, :, dim]
+        closed += torch.cat([torch.cat([weights_part, cross], 1),
+                             torch.cat([cross.T, bias_part], 1)], 0) / n
+    engine = HessianOperator(mean_cross_entropy(flat, data), theta).dense()
+    assert relative_error(engine, closed) < 1e-12
+
+
+def test_least_squares_closed_form():
+    """The engine takes any scalar loss: 1/(2N) |X w - y|^2 has Hessian X^T X / N."""
+    generator = torch.Generator().manual_seed(7)
+    x = torch.randn(40, 9, generator=generator, dtype=torch.float64)
+    y = torch.randn(40, generator=generator, dtype=torch.float64)
+
+    def loss(w):
+        return 0.5 * ((x @ w - y) ** 2).mean()
+
+    theta = torch.randn(9, generator=generator, dtype=torch.float64)
+    assert relative_error(HessianOperator(loss, theta).dense(), x.T @ x / 40) < 1e-13
+
+
+def read_file(path):
+    with h5py.File(path, "r") as handle:
+        return handle[HESSIAN_DATASET][()], dict(handle.attrs)
+
+
+ATTRS = {"checkpoint_sha256": "abc", "run": "test"}
+
+
+@pytest.mark.parametrize("block_size", [7, 16, 200])
+def test_block_assembly_equals_one_shot(tmp_path, tiny_problem, block_size):
+    loss, theta, _, _ = tiny_problem
+    operator = HessianOperator(loss, theta)
+    serial, parallel = tmp_path / "serial.h5", tmp_path / "parallel.h5"
+    assemble_hessian(operator, serial, block_size=block_size, attrs=ATTRS, workers=1)
+    assemble_hessian(HessianOperator(loss, theta), parallel, block_size=block_size,
+                     attrs=ATTRS, workers=2)
+    matrix, attrs = read_file(serial)
+    assert np.array_equal(matrix, read_file(parallel)[0])
+    assert relative_error(torch.from_numpy(matrix), torch.func.hessian(loss)(theta)) < 1e-10
+    assert attrs["parameter_count"] == operator.dim
+    assert 0 <= attrs["symmetry_error"] < 1e-12
+    assert not (tmp_path / "serial.h5.partial").exists()
+
+
+class FailingAfter(HessianOperator):
+    """An operator that dies after a number of row blocks, like a killed job."""
+
+    def __init__(self, loss, theta, blocks: int):
+        super().__init__(loss, theta)
+        self.remaining = blocks
+
+    def rows(self, start, stop):
+        if self.remaining == 0:
+            raise KeyboardInterrupt("simulated interruption")
+        self.remaining -= 1
+        return super().rows(start, stop)
+
+
+def test_interrupted_assembly_resumes_to_the_same_file(tmp_path, tiny_problem):
+    loss, theta, _, _ = tiny_problem
+    reference, resumed = tmp_path / "reference.h5", tmp_path / "resumed.h5"
+    assemble_hessian(HessianOperator(loss, theta), reference, block_size=8, attrs=ATTRS)
+
+    with pytest.raises(KeyboardInterrupt):
+        assemble_hessian(FailingAfter(loss, theta, blocks=3), resumed, block_size=8,
+                         attrs=ATTRS)
+    partial = tmp_path / "resumed.h5.partial"
+    assert not resumed.exists() and partial.exists()
+    with h5py.File(partial, "r") as handle:
+        assert handle[BLOCKS_DONE_DATASET][()].sum() == 3
+
+    # The restart may compute only the missing blocks: this operator fails on any more.
+    with h5py.File(partial, "r") as handle:
+        missing = int((~handle[BLOCKS_DONE_DATASET][()]).sum())
+    assemble_hessian(FailingAfter(loss, theta, blocks=missing), resumed, block_size=8,
+                     attrs=ATTRS)
+    expected, expected_attrs = read_file(reference)
+    got, got_attrs = read_file(resumed)
+    assert np.array_equal(got, expected)
+    assert got_attrs == expected_attrs
+
+
+def test_partial_file_of_another_checkpoint_is_discarded(tmp_path, tiny_problem):
+    loss, theta, _, _ = tiny_problem
+    target = tmp_path / "h.h5"
+    with pytest.raises(KeyboardInterrupt):
+        assemble_hessian(FailingAfter(loss, theta, blocks=2), target, block_size=8,
+                         attrs={"checkpoint_sha256": "old"})
+    moved = theta + 0.1
+    assemble_hessian(HessianOperator(loss, moved), target, block_size=8,
+                     attrs={"checkpoint_sha256": "new"})
+    matrix, attrs = read_file(target)
+    assert attrs["checkpoint_sha256"] == "new"
+    assert relative_error(torch.from_numpy(matrix), torch.func.hessian(loss)(moved)) < 1e-10
+
+
+@pytest.mark.parametrize("slab_rows", [1, 3, 10, 100])
+def test_symmetry_error_reads_slabs_correctly(tmp_path, slab_rows):
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((10, 10))
+    matrix = matrix + matrix.T
+    matrix[2, 7] += 0.5  # one asymmetric entry
+    with h5py.File(tmp_path / "m.h5", "w") as handle:
+        dataset = handle.create_dataset("m", data=matrix)
+        expected = np.abs(matrix - matrix.T).max() / np.abs(matrix).max()
+        assert symmetry_error(dataset, slab_rows) == pytest.approx(expected, rel=1e-15)

@@ -1,0 +1,228 @@
+"""Real Snakemake runs of the workflow, in temporary copies of the repository.
+
+These are the slow tests (about a minute); they are marked `workflow`, and CI runs them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from hessian_spectra import data, models, storage
+from hessian_spectra.curvature import FlatModel, mean_cross_entropy
+
+pytestmark = pytest.mark.workflow
+
+REPO = Path(__file__).resolve().parents[1]
+PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "src")
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+FIGURES = ["results/fig1.pdf", "results/fig2.pdf"]
+
+
+def copy_workflow(destination: Path) -> Path:
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def snakemake(workdir: Path, *args: str, config: dict | None = None,
+              check: bool = True) -> subprocess.CompletedProcess:
+    # Options that take several values (--forcerun, --configfile) end at the next option,
+    # so the targets and `args` come first and --configfile last.
+    command = [SNAKEMAKE, *args, "--cores", "2"]
+    if config is not None:
+        path = workdir / "run-config.yaml"
+        path.write_text(yaml.safe_dump(config))
+        command += ["--configfile", str(path)]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True,
+                            timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-5000:]}")
+    return result
+
+
+def messages(result: subprocess.CompletedProcess) -> str:
+    """Everything Snakemake printed (a dry run reports errors on stdout)."""
+    return result.stdout + result.stderr
+
+
+def planned_jobs(workdir: Path, *args: str, config: dict | None = None) -> dict[str, list]:
+    """rule -> [(output, reason)] of the jobs a dry run would execute."""
+    result = snakemake(workdir, "--dry-run", *args, config=config)
+    jobs: dict[str, list] = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", result.stdout):
+        name = re.match(r"(?:local)?rule (\w+):", block.strip())
+        if not name:
+            continue
+        output = re.search(r"output: (.*)", block)
+        reason = re.search(r"reason: (.*)", block)
+        jobs.setdefault(name.group(1), []).append(
+            (output.group(1) if output else "", reason.group(1) if reason else ""))
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A copy of the workflow in which the test config has built Figs. 1 and 2."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("built"))
+    snakemake(workdir, *FIGURES, config=TEST_CONFIG)
+    return workdir
+
+
+def test_figures_are_built(built):
+    for figure in FIGURES:
+        assert (built / figure).read_bytes().startswith(b"%PDF")
+    logs = list((built / "results" / "logs").rglob("*.log"))
+    assert any("block" in log.read_text() for log in logs)  # progress reaches the logs
+
+
+def test_spectra_have_one_eigenvalue_per_parameter(built):
+    model = TEST_CONFIG["blobs"]["model"]
+    for path in (built / "results/blobs/spectra").rglob("*.h5"):
+        n_classes = int(re.search(r"-k(\d+)-", str(path)).group(1))
+        values, attrs = storage.read_spectrum(path)
+        expected = models.mlp_parameter_count(TEST_CONFIG["blobs"]["data"]["dim"],
+                                              model["hidden"], n_classes)
+        assert values.size == attrs["parameter_count"] == expected
+        assert attrs["method"] == "dense"
+
+
+def test_stored_hessian_equals_an_independent_computation(built):
+    """The HDF5 Hessian of a trained run against torch.func.hessian at its checkpoint."""
+    run = built / "results/blobs"
+    state = storage.load_checkpoint(run / "runs/sgd-relu-k3-cov1/checkpoints/final.pt")
+    arrays, _ = storage.read_arrays(run / "data/k3-cov1.h5")
+    train_split, _ = data.to_splits(arrays)
+    flat = FlatModel(models.build_model(state["model"]))
+    reference = torch.func.hessian(mean_cross_entropy(flat, train_split))(state["parameters"])
+    stored, attrs = storage.read_hessian(run / "hessians/sgd-relu-k3-cov1/final.h5")
+    scale = reference.abs().max().item()
+    assert np.abs(stored - reference.numpy()).max() / scale < 1e-10
+    assert attrs["symmetry_error"] < 1e-12
+    assert attrs["n_samples"] == TEST_CONFIG["blobs"]["data"]["n_train"]
+    assert attrs["checkpoint_step"] == TEST_CONFIG["blobs"]["train"]["sgd"]["steps"]
+
+
+def test_rebuilding_from_scratch_gives_the_same_numbers(built):
+    target = "results/blobs/spectra/sgd-relu-k2-cov1/final.h5"
+    before = storage.read_spectrum(built / target)[0]
+    checkpoint = built / "results/blobs/runs/sgd-relu-k2-cov1/checkpoints/final.pt"
+    parameters = storage.load_checkpoint(checkpoint)["parameters"]
+    snakemake(built, target, "--forcerun", "blobs_dataset", config=TEST_CONFIG)
+    assert torch.equal(storage.load_checkpoint(checkpoint)["parameters"], parameters)
+    assert np.array_equal(storage.read_spectrum(built / target)[0], before)
+
+
+def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
+    assert planned_jobs(built, *FIGURES, config=TEST_CONFIG) == {}  # up to date
+    changed = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    changed["blobs"]["train"]["sgd"]["batch_size"] = 20
+    jobs = planned_jobs(built, *FIGURES, config=changed)
+    ks = TEST_CONFIG["fig2"]["n_classes"]
+    assert set(jobs) == {"train_sgd", "hessian", "spectrum", "fig2"}
+    assert len(jobs["train_sgd"]) == len(ks)
+    assert all("Params have changed" in reason for _, reason in jobs["train_sgd"])
+    for rule in ("hessian", "spectrum"):
+        assert sorted(out for out, _ in jobs[rule]) == sorted(
+            f"results/blobs/{rule}s/sgd-relu-k{k}-cov1/final.h5".replace("spectrums", "spectra")
+            for k in ks)
+
+
+def test_default_config_plans_every_artefact(tmp_path):
+    jobs = planned_jobs(copy_workflow(tmp_path))
+    counts = {rule: len(entries) for rule, entries in jobs.items()}
+    # Fig. 2's five SGD runs and Fig. 1's GD run (initial and final point); the k = 20
+    # dataset is shared by both figures.
+    assert counts == {"blobs_dataset": 5, "train_sgd": 5, "train_gd": 1, "hessian": 7,
+                      "spectrum": 7, "fig1": 1, "fig2": 1, "all": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        (lambda c: c["blobs"]["data"].update(n_train="many"), ["n_train", "'many'"]),
+        (lambda c: c["blobs"]["train"]["sgd"].update(learning_rate=-0.1),
+         ["learning_rate", "-0.1"]),
+        (lambda c: c["fig2"].update(activation="sigmoid"), ["activation", "'sigmoid'"]),
+        (lambda c: c["hessian"].pop("block_size"), ["block_size", "required"]),
+        (lambda c: c["blobs"]["model"].update(hiden=[3]), ["hiden"]),
+    ],
+    ids=["wrong-type", "negative-learning-rate", "unknown-activation", "missing-key",
+         "unknown-key"],
+)
+def test_invalid_config_fails_at_parse_time_naming_the_key(tmp_path, change, names):
+    """The user edits config/config.yaml (a --configfile only overlays it, so a key missing
+    there would be filled from the default)."""
+    workdir = copy_workflow(tmp_path)
+    bad = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    change(bad)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(bad))
+    result = snakemake(workdir, "--dry-run", check=False)
+    assert result.returncode != 0
+    assert "Error validating config file" in messages(result)
+    for name in names:
+        assert name in messages(result)
+    assert not (workdir / "results").exists()
+
+
+def test_corrupt_checkpoint_stops_the_hessian_job_naming_the_file(built):
+    checkpoint = built / "results/blobs/runs/gd-relu-k3-cov1/checkpoints/final.pt"
+    target = "results/blobs/hessians/gd-relu-k3-cov1/final.h5"
+    original = checkpoint.read_bytes()
+    try:
+        checkpoint.write_bytes(original[: len(original) // 2])
+        result = snakemake(built, target, "--force", config=TEST_CONFIG, check=False)
+        assert result.returncode != 0
+        assert f"checkpoint {checkpoint.relative_to(built)} is corrupt" in messages(result)
+        assert not (built / target).exists()
+    finally:
+        checkpoint.write_bytes(original)
+        snakemake(built, target, "--force", config=TEST_CONFIG)
+
+
+def test_hessian_of_the_wrong_shape_stops_the_spectrum_job(built):
+    hessian = built / "results/blobs/hessians/gd-relu-k3-cov1/init.h5"
+    target = "results/blobs/spectra/gd-relu-k3-cov1/init.h5"
+    original = hessian.read_bytes()
+    try:
+        with h5py.File(hessian, "r+") as handle:
+            del handle[storage.HESSIAN_DATASET]
+            handle.create_dataset(storage.HESSIAN_DATASET, data=np.zeros((3, 4)))
+        result = snakemake(built, target, "--force", config=TEST_CONFIG, check=False)
+        assert result.returncode != 0
+        assert (f"Hessian file {hessian.relative_to(built)}: dataset 'hessian' has shape (3, 4)"
+                in messages(result))
+        assert not (built / target).exists()
+    finally:
+        hessian.write_bytes(original)
+        snakemake(built, target, "--force", config=TEST_CONFIG)
+
+
+def test_diverged_training_fails_naming_run_and_step(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    config["blobs"]["train"]["sgd"]["learning_rate"] = 1e100
+    run = workdir / "results/blobs/runs/sgd-relu-k2-cov1"
+    result = snakemake(workdir, str((run / "checkpoints/final.pt").relative_to(workdir)),
+                       config=config, check=False)
+    assert result.returncode != 0
+    assert re.search(r"run sgd-relu-k2-cov1: the training loss became (nan|inf) at step \d+",
+                     messages(result))
+    assert not (run / "checkpoints").exists() or not any((run / "checkpoints").iterdir())
+    assert not (run / "history.csv").exists()
