@@ -16,14 +16,10 @@ configfile: "config/config.yaml"
 
 validate(config, "config/schema.yaml")
 
-# The numerical core lives in src/hessian_spectra. Jobs find it through PYTHONPATH, so the
-# workflow runs from a checkout whether or not the package is installed (e.g. in a conda
-# environment made by --sdm conda, or on a cluster node).
-SOURCE_DIR = os.path.join(workflow.basedir, "src")
-sys.path.insert(0, SOURCE_DIR)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    path for path in (SOURCE_DIR, os.environ.get("PYTHONPATH")) if path
-)
+# The numerical core lives in src/hessian_spectra; the rules use its torch-free size
+# helpers, and each script puts src/ on its path (workflow/scripts/_source_path.py), so the
+# workflow runs from a checkout whether or not the package is installed.
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 
 include: "rules/common.smk"

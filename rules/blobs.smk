@@ -1,68 +1,57 @@
 # Gaussian-blob data and the training of the blob networks (Section 3.1, Appendix A).
+# A run is {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread.
 
 
 rule blobs_dataset:
     output:
-        DATASET,
+        "results/blobs/data/k{k}-cov{cov}.h5",
     log:
-        LOGS + "/blobs_dataset/k{k}-cov{cov}.log",
-    params:
-        data=plain(config["blobs"]["data"]),
+        "results/logs/blobs_dataset/k{k}-cov{cov}.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1024,
         runtime=5,
-    conda:
-        ENV
+    params:
+        data=plain(config["blobs"]["data"]),
     script:
         "../workflow/scripts/blobs_dataset.py"
 
 
-def training_params(algorithm):
-    return plain(config["blobs"]["train"][algorithm])
-
-
-def step_checkpoints(algorithm):
-    steps = config["blobs"]["train"][algorithm]["checkpoint_steps"]
-    return [
-        CHECKPOINT.replace("{alg}", algorithm).replace("{point}", f"step{step}")
-        for step in steps
-    ]
-
-
 rule train_sgd:
     input:
-        dataset=DATASET,
+        dataset="results/blobs/data/k{k}-cov{cov}.h5",
     output:
-        init=CHECKPOINT.replace("{alg}", "sgd").replace("{point}", "init"),
-        final=CHECKPOINT.replace("{alg}", "sgd").replace("{point}", "final"),
+        init="results/blobs/runs/sgd-{act}-k{k}-cov{cov}/checkpoints/init.pt",
+        final="results/blobs/runs/sgd-{act}-k{k}-cov{cov}/checkpoints/final.pt",
         steps=step_checkpoints("sgd"),
-        history=RUN_DIR.replace("{alg}", "sgd") + "/history.csv",
+        history="results/blobs/runs/sgd-{act}-k{k}-cov{cov}/history.csv",
     log:
-        LOGS + "/train/" + RUN.replace("{alg}", "sgd") + ".log",
-    params:
-        run=RUN.replace("{alg}", "sgd"),
-        training=training_params("sgd"),
-        model=plain(config["blobs"]["model"]),
+        "results/logs/train/sgd-{act}-k{k}-cov{cov}.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2048,
         runtime=60,
-    conda:
-        ENV
+    params:
+        run="sgd-{act}-k{k}-cov{cov}",
+        training=training_params("sgd"),
+        model=plain(config["blobs"]["model"]),
     script:
         "../workflow/scripts/train.py"
 
 
 use rule train_sgd as train_gd with:
     output:
-        init=CHECKPOINT.replace("{alg}", "gd").replace("{point}", "init"),
-        final=CHECKPOINT.replace("{alg}", "gd").replace("{point}", "final"),
+        init="results/blobs/runs/gd-{act}-k{k}-cov{cov}/checkpoints/init.pt",
+        final="results/blobs/runs/gd-{act}-k{k}-cov{cov}/checkpoints/final.pt",
         steps=step_checkpoints("gd"),
-        history=RUN_DIR.replace("{alg}", "gd") + "/history.csv",
+        history="results/blobs/runs/gd-{act}-k{k}-cov{cov}/history.csv",
     log:
-        LOGS + "/train/" + RUN.replace("{alg}", "gd") + ".log",
+        "results/logs/train/gd-{act}-k{k}-cov{cov}.log",
     params:
-        run=RUN.replace("{alg}", "gd"),
+        run="gd-{act}-k{k}-cov{cov}",
         training=training_params("gd"),
         model=plain(config["blobs"]["model"]),

@@ -1,4 +1,5 @@
-# Paths, wildcards and the translation of config sections into params.
+# Helpers shared by the rules: config sections as params, and the spectra a figure needs.
+# The paths themselves are written out in each rule, so a reader sees every file pattern.
 
 from hessian_spectra.resources import (
     hessian_job_mem_mb,
@@ -7,15 +8,6 @@ from hessian_spectra.resources import (
 )
 
 ENV = "../envs/hessian-spectra.yaml"
-
-# One blob run = algorithm x activation x number of clusters x cov.
-RUN = "{alg}-{act}-k{k}-cov{cov}"
-DATASET = "results/blobs/data/k{k}-cov{cov}.h5"
-RUN_DIR = "results/blobs/runs/" + RUN
-CHECKPOINT = RUN_DIR + "/checkpoints/{point}.pt"
-HESSIAN = "results/blobs/hessians/" + RUN + "/{point}.h5"
-SPECTRUM = "results/blobs/spectra/" + RUN + "/{point}.h5"
-LOGS = "results/logs"
 
 
 wildcard_constraints:
@@ -36,14 +28,44 @@ def plain(section):
     return {key: section[key] for key in sorted(section)}
 
 
-def run_path(pattern, algorithm, activation, n_classes, cov, **extra):
-    return pattern.format(
-        alg=algorithm, act=activation, k=n_classes, cov=number(cov), **extra
-    )
+def training_params(algorithm):
+    return plain(config["blobs"]["train"][algorithm])
+
+
+def step_checkpoints(algorithm):
+    """The extra checkpoints a run of `algorithm` saves besides init and final."""
+    return [
+        f"results/blobs/runs/{algorithm}-{{act}}-k{{k}}-cov{{cov}}/checkpoints/step{step}.pt"
+        for step in config["blobs"]["train"][algorithm]["checkpoint_steps"]
+    ]
 
 
 def blob_parameter_count(wildcards):
-    model = config["blobs"]["model"]
     return mlp_parameter_count(
-        config["blobs"]["data"]["dim"], model["hidden"], int(wildcards.k)
+        config["blobs"]["data"]["dim"],
+        config["blobs"]["model"]["hidden"],
+        int(wildcards.k),
+    )
+
+
+def blob_spectrum(figure, n_classes, point):
+    """The spectrum file of one blob run, as configured for `figure`."""
+    settings = config[figure]
+    return (
+        f"results/blobs/spectra/{settings['algorithm']}-{settings['activation']}"
+        f"-k{n_classes}-cov{number(settings['cov'])}/{point}.h5"
+    )
+
+
+def fig2_spectra():
+    return {
+        f"k{k}": blob_spectrum("fig2", k, "final") for k in config["fig2"]["n_classes"]
+    }
+
+
+def fig2_title():
+    fig2 = config["fig2"]
+    return (
+        f"End of {fig2['algorithm'].upper()}, {fig2['activation']}, "
+        f"cov = {number(fig2['cov'])}"
     )

@@ -3,39 +3,39 @@
 
 rule hessian:
     input:
-        checkpoint=CHECKPOINT,
-        dataset=DATASET,
+        checkpoint="results/blobs/runs/{alg}-{act}-k{k}-cov{cov}/checkpoints/{point}.pt",
+        dataset="results/blobs/data/k{k}-cov{cov}.h5",
     output:
-        HESSIAN,
+        "results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.h5",
     log:
-        LOGS + "/hessian/" + RUN + "-{point}.log",
-    params:
-        block_size=config["hessian"]["block_size"],
-        chunk_size=config["hessian"]["chunk_size"],
+        "results/logs/hessian/{alg}-{act}-k{k}-cov{cov}-{point}.log",
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=lambda wildcards, threads: hessian_job_mem_mb(
             blob_parameter_count(wildcards), config["hessian"]["block_size"], threads
         ),
         runtime=60,
-    conda:
-        ENV
+    params:
+        block_size=config["hessian"]["block_size"],
+        chunk_size=config["hessian"]["chunk_size"],
     script:
         "../workflow/scripts/hessian.py"
 
 
 rule spectrum:
     input:
-        HESSIAN,
+        "results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.h5",
     output:
-        SPECTRUM,
+        "results/blobs/spectra/{alg}-{act}-k{k}-cov{cov}/{point}.h5",
     log:
-        LOGS + "/spectrum/" + RUN + "-{point}.log",
+        "results/logs/spectrum/{alg}-{act}-k{k}-cov{cov}-{point}.log",
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=lambda wildcards: spectrum_job_mem_mb(blob_parameter_count(wildcards)),
         runtime=60,
-    conda:
-        ENV
     script:
         "../workflow/scripts/spectrum.py"

@@ -34,8 +34,9 @@ def test_rows_equal_torch_func_hessian(tiny_problem):
 def test_matvec_equals_matrix_product(tiny_problem):
     loss, theta, _, _ = tiny_problem
     operator = HessianOperator(loss, theta)
-    vector = torch.randn(operator.dim, generator=torch.Generator().manual_seed(3),
-                         dtype=torch.float64)
+    vector = torch.randn(
+        operator.dim, generator=torch.Generator().manual_seed(3), dtype=torch.float64
+    )
     assert relative_error(operator.matvec(vector), operator.dense() @ vector) < 1e-12
 
 
@@ -57,8 +58,7 @@ def test_softmax_regression_closed_form():
     data = random_split(n, dim, k, seed=5)
     model = torch.nn.Linear(dim, k, dtype=torch.float64)
     flat = FlatModel(model)
-    theta = torch.randn(flat.dim, generator=torch.Generator().manual_seed(6),
-                        dtype=torch.float64)
+    theta = torch.randn(flat.dim, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
     weight, bias = theta[: k * dim].view(k, dim), theta[k * dim :]
     probs = F.softmax(data.x @ weight.T + bias, dim=1)
     closed = torch.zeros(flat.dim, flat.dim, dtype=torch.float64)
@@ -71,8 +71,10 @@ def test_softmax_regression_closed_form():
         weights_part = block[:, :dim, :, :dim].reshape(k * dim, k * dim)
         cross = block[:, :dim, :, dim].reshape(k * dim, k)
         bias_part = block[:, dim, :, dim]
-        closed += torch.cat([torch.cat([weights_part, cross], 1),
-                             torch.cat([cross.T, bias_part], 1)], 0) / n
+        closed += (
+            torch.cat([torch.cat([weights_part, cross], 1), torch.cat([cross.T, bias_part], 1)], 0)
+            / n
+        )
     engine = HessianOperator(mean_cross_entropy(flat, data), theta).dense()
     assert relative_error(engine, closed) < 1e-12
 
@@ -104,8 +106,9 @@ def test_block_assembly_equals_one_shot(tmp_path, tiny_problem, block_size):
     operator = HessianOperator(loss, theta)
     serial, parallel = tmp_path / "serial.h5", tmp_path / "parallel.h5"
     assemble_hessian(operator, serial, block_size=block_size, attrs=ATTRS, workers=1)
-    assemble_hessian(HessianOperator(loss, theta), parallel, block_size=block_size,
-                     attrs=ATTRS, workers=2)
+    assemble_hessian(
+        HessianOperator(loss, theta), parallel, block_size=block_size, attrs=ATTRS, workers=2
+    )
     matrix, attrs = read_file(serial)
     assert np.array_equal(matrix, read_file(parallel)[0])
     assert relative_error(torch.from_numpy(matrix), torch.func.hessian(loss)(theta)) < 1e-10
@@ -134,8 +137,7 @@ def test_interrupted_assembly_resumes_to_the_same_file(tmp_path, tiny_problem):
     assemble_hessian(HessianOperator(loss, theta), reference, block_size=8, attrs=ATTRS)
 
     with pytest.raises(KeyboardInterrupt):
-        assemble_hessian(FailingAfter(loss, theta, blocks=3), resumed, block_size=8,
-                         attrs=ATTRS)
+        assemble_hessian(FailingAfter(loss, theta, blocks=3), resumed, block_size=8, attrs=ATTRS)
     partial = tmp_path / "resumed.h5.partial"
     assert not resumed.exists() and partial.exists()
     with h5py.File(partial, "r") as handle:
@@ -144,8 +146,7 @@ def test_interrupted_assembly_resumes_to_the_same_file(tmp_path, tiny_problem):
     # The restart may compute only the missing blocks: this operator fails on any more.
     with h5py.File(partial, "r") as handle:
         missing = int((~handle[BLOCKS_DONE_DATASET][()]).sum())
-    assemble_hessian(FailingAfter(loss, theta, blocks=missing), resumed, block_size=8,
-                     attrs=ATTRS)
+    assemble_hessian(FailingAfter(loss, theta, blocks=missing), resumed, block_size=8, attrs=ATTRS)
     expected, expected_attrs = read_file(reference)
     got, got_attrs = read_file(resumed)
     assert np.array_equal(got, expected)
@@ -156,11 +157,16 @@ def test_partial_file_of_another_checkpoint_is_discarded(tmp_path, tiny_problem)
     loss, theta, _, _ = tiny_problem
     target = tmp_path / "h.h5"
     with pytest.raises(KeyboardInterrupt):
-        assemble_hessian(FailingAfter(loss, theta, blocks=2), target, block_size=8,
-                         attrs={"checkpoint_sha256": "old"})
+        assemble_hessian(
+            FailingAfter(loss, theta, blocks=2),
+            target,
+            block_size=8,
+            attrs={"checkpoint_sha256": "old"},
+        )
     moved = theta + 0.1
-    assemble_hessian(HessianOperator(loss, moved), target, block_size=8,
-                     attrs={"checkpoint_sha256": "new"})
+    assemble_hessian(
+        HessianOperator(loss, moved), target, block_size=8, attrs={"checkpoint_sha256": "new"}
+    )
     matrix, attrs = read_file(target)
     assert attrs["checkpoint_sha256"] == "new"
     assert relative_error(torch.from_numpy(matrix), torch.func.hessian(loss)(moved)) < 1e-10

@@ -23,8 +23,9 @@ def test_unknown_activation_is_named():
         models.mlp_spec(10, [5], 2, "sigmoid")
 
 
-BLOBS = dict(n_classes=5, dim=20, n_train=200, n_test=100, cov=1.0,
-             center_box=(-10.0, 10.0), seed=3)
+BLOBS = dict(
+    n_classes=5, dim=20, n_train=200, n_test=100, cov=1.0, center_box=(-10.0, 10.0), seed=3
+)
 
 
 def test_blobs_are_reproducible_and_seeded():
@@ -51,8 +52,9 @@ def test_larger_cov_gives_less_separable_clusters():
 
     def nearest_centre_accuracy(cov):
         arrays, _ = data.gaussian_blobs(**{**BLOBS, "cov": cov, "dim": 2})
-        centres = np.stack([arrays["x_train"][arrays["y_train"] == c].mean(axis=0)
-                            for c in range(5)])
+        centres = np.stack(
+            [arrays["x_train"][arrays["y_train"] == c].mean(axis=0) for c in range(5)]
+        )
         distances = ((arrays["x_test"][:, None, :] - centres[None]) ** 2).sum(axis=2)
         return (distances.argmin(axis=1) == arrays["y_test"]).mean()
 

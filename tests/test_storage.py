@@ -14,8 +14,13 @@ MODEL = {"kind": "mlp", "input_dim": 3, "hidden": [2], "n_classes": 2, "activati
 
 
 def save(path, parameters=None):
-    storage.save_checkpoint(path, parameters=torch.zeros(14) if parameters is None
-                            else parameters, step=5, run="r", model=MODEL)
+    storage.save_checkpoint(
+        path,
+        parameters=torch.zeros(14) if parameters is None else parameters,
+        step=5,
+        run="r",
+        model=MODEL,
+    )
 
 
 def test_checkpoint_round_trip(tmp_path):
@@ -115,8 +120,12 @@ def test_failed_write_leaves_nothing_behind(tmp_path):
 
 def test_dataset_with_mismatched_labels_is_named(tmp_path):
     path = tmp_path / "d.h5"
-    arrays = {"x_train": np.zeros((4, 2)), "y_train": np.zeros(3, dtype=np.int64),
-              "x_test": np.zeros((2, 2)), "y_test": np.zeros(2, dtype=np.int64)}
+    arrays = {
+        "x_train": np.zeros((4, 2)),
+        "y_train": np.zeros(3, dtype=np.int64),
+        "x_test": np.zeros((2, 2)),
+        "y_test": np.zeros(2, dtype=np.int64),
+    }
     storage.write_arrays(path, arrays, {})
     with pytest.raises(ArtefactError, match=r"d\.h5: x_train has shape \(4, 2\) but y_train"):
         storage.read_arrays(path)

@@ -10,8 +10,9 @@ from hessian_spectra.training import TrainingDiverged, TrainSettings, train
 
 
 def setup(seed=0, activation="tanh"):
-    arrays, _ = data.gaussian_blobs(n_classes=3, dim=6, n_train=60, n_test=30, cov=1.0,
-                                    center_box=(-10.0, 10.0), seed=0)
+    arrays, _ = data.gaussian_blobs(
+        n_classes=3, dim=6, n_train=60, n_test=30, cov=1.0, center_box=(-10.0, 10.0), seed=0
+    )
     train_split, test_split = data.to_splits(arrays)
     model = models.build_model(models.mlp_spec(6, [5, 4], 3, activation))
     models.initialise(model, weight_std=0.1, generator=torch.Generator().manual_seed(seed))
@@ -21,13 +22,20 @@ def setup(seed=0, activation="tanh"):
 def run(settings, seed=0, activation="tanh"):
     model, train_split, test_split = setup(seed, activation)
     saved = {}
-    history = train(model, train_split, test_split, settings, run="unit",
-                    on_checkpoint=lambda name, step, p: saved.update({name: (step, p)}))
+    history = train(
+        model,
+        train_split,
+        test_split,
+        settings,
+        run="unit",
+        on_checkpoint=lambda name, step, p: saved.update({name: (step, p)}),
+    )
     return history, saved
 
 
-SGD = TrainSettings(learning_rate=0.1, steps=120, batch_size=7, log_every=40, seed=1,
-                    checkpoint_steps=(80,))
+SGD = TrainSettings(
+    learning_rate=0.1, steps=120, batch_size=7, log_every=40, seed=1, checkpoint_steps=(80,)
+)
 
 
 def test_sgd_is_reproducible_and_checkpoints_where_asked():
@@ -48,8 +56,14 @@ def test_sgd_seed_changes_the_trajectory():
 
 
 def test_gd_lowers_the_loss_and_stops_at_the_gradient_tolerance():
-    settings = TrainSettings(learning_rate=0.5, steps=5000, batch_size=None, log_every=10,
-                             seed=0, gradient_tolerance=1e-2)
+    settings = TrainSettings(
+        learning_rate=0.5,
+        steps=5000,
+        batch_size=None,
+        log_every=10,
+        seed=0,
+        gradient_tolerance=1e-2,
+    )
     history, saved = run(settings)
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 5
     assert history[-1]["gradient_norm"] < 1e-2 <= history[-2]["gradient_norm"]
@@ -58,15 +72,24 @@ def test_gd_lowers_the_loss_and_stops_at_the_gradient_tolerance():
 
 def test_diverging_run_names_the_run_and_the_step():
     """A ReLU net with an absurd step size overflows within a few steps."""
-    settings = TrainSettings(learning_rate=1e100, steps=50, batch_size=None, log_every=10,
-                             seed=0)
-    with pytest.raises(TrainingDiverged, match=r"run unit: the training loss became nan at "
-                                               r"step \d+ \(learning rate 1e\+100\)"):
+    settings = TrainSettings(learning_rate=1e100, steps=50, batch_size=None, log_every=10, seed=0)
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"run unit: the training loss became nan at "
+        r"step \d+ \(learning rate 1e\+100\)",
+    ):
         run(settings, activation="relu")
 
 
 def test_checkpoint_after_an_early_stop_is_an_error():
-    settings = TrainSettings(learning_rate=0.5, steps=5000, batch_size=None, log_every=10,
-                             seed=0, gradient_tolerance=1e-2, checkpoint_steps=(4999,))
+    settings = TrainSettings(
+        learning_rate=0.5,
+        steps=5000,
+        batch_size=None,
+        log_every=10,
+        seed=0,
+        gradient_tolerance=1e-2,
+        checkpoint_steps=(4999,),
+    )
     with pytest.raises(ValueError, match="4999"):
         run(settings)

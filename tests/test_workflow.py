@@ -34,15 +34,19 @@ def copy_workflow(destination: Path) -> Path:
     for part in PARTS:
         source = REPO / part
         if source.is_dir():
-            shutil.copytree(source, destination / part,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(
+                source,
+                destination / part,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+            )
         else:
             shutil.copy2(source, destination / part)
     return destination
 
 
-def snakemake(workdir: Path, *args: str, config: dict | None = None,
-              check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, config: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     # Options that take several values (--forcerun, --configfile) end at the next option,
     # so the targets and `args` come first and --configfile last.
     command = [SNAKEMAKE, *args, "--cores", "2"]
@@ -50,8 +54,7 @@ def snakemake(workdir: Path, *args: str, config: dict | None = None,
         path = workdir / "run-config.yaml"
         path.write_text(yaml.safe_dump(config))
         command += ["--configfile", str(path)]
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True,
-                            timeout=900)
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-5000:]}")
     return result
@@ -73,7 +76,8 @@ def planned_jobs(workdir: Path, *args: str, config: dict | None = None) -> dict[
         output = re.search(r"output: (.*)", block)
         reason = re.search(r"reason: (.*)", block)
         jobs.setdefault(name.group(1), []).append(
-            (output.group(1) if output else "", reason.group(1) if reason else ""))
+            (output.group(1) if output else "", reason.group(1) if reason else "")
+        )
     return jobs
 
 
@@ -97,8 +101,9 @@ def test_spectra_have_one_eigenvalue_per_parameter(built):
     for path in (built / "results/blobs/spectra").rglob("*.h5"):
         n_classes = int(re.search(r"-k(\d+)-", str(path)).group(1))
         values, attrs = storage.read_spectrum(path)
-        expected = models.mlp_parameter_count(TEST_CONFIG["blobs"]["data"]["dim"],
-                                              model["hidden"], n_classes)
+        expected = models.mlp_parameter_count(
+            TEST_CONFIG["blobs"]["data"]["dim"], model["hidden"], n_classes
+        )
         assert values.size == attrs["parameter_count"] == expected
         assert attrs["method"] == "dense"
 
@@ -141,7 +146,8 @@ def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
     for rule in ("hessian", "spectrum"):
         assert sorted(out for out, _ in jobs[rule]) == sorted(
             f"results/blobs/{rule}s/sgd-relu-k{k}-cov1/final.h5".replace("spectrums", "spectra")
-            for k in ks)
+            for k in ks
+        )
 
 
 def test_default_config_plans_every_artefact(tmp_path):
@@ -149,22 +155,37 @@ def test_default_config_plans_every_artefact(tmp_path):
     counts = {rule: len(entries) for rule, entries in jobs.items()}
     # Fig. 2's five SGD runs and Fig. 1's GD run (initial and final point); the k = 20
     # dataset is shared by both figures.
-    assert counts == {"blobs_dataset": 5, "train_sgd": 5, "train_gd": 1, "hessian": 7,
-                      "spectrum": 7, "fig1": 1, "fig2": 1, "all": 1}
+    assert counts == {
+        "blobs_dataset": 5,
+        "train_sgd": 5,
+        "train_gd": 1,
+        "hessian": 7,
+        "spectrum": 7,
+        "fig1": 1,
+        "fig2": 1,
+        "all": 1,
+    }
 
 
 @pytest.mark.parametrize(
     ("change", "names"),
     [
         (lambda c: c["blobs"]["data"].update(n_train="many"), ["n_train", "'many'"]),
-        (lambda c: c["blobs"]["train"]["sgd"].update(learning_rate=-0.1),
-         ["learning_rate", "-0.1"]),
+        (
+            lambda c: c["blobs"]["train"]["sgd"].update(learning_rate=-0.1),
+            ["learning_rate", "-0.1"],
+        ),
         (lambda c: c["fig2"].update(activation="sigmoid"), ["activation", "'sigmoid'"]),
         (lambda c: c["hessian"].pop("block_size"), ["block_size", "required"]),
         (lambda c: c["blobs"]["model"].update(hiden=[3]), ["hiden"]),
     ],
-    ids=["wrong-type", "negative-learning-rate", "unknown-activation", "missing-key",
-         "unknown-key"],
+    ids=[
+        "wrong-type",
+        "negative-learning-rate",
+        "unknown-activation",
+        "missing-key",
+        "unknown-key",
+    ],
 )
 def test_invalid_config_fails_at_parse_time_naming_the_key(tmp_path, change, names):
     """The user edits config/config.yaml (a --configfile only overlays it, so a key missing
@@ -206,8 +227,10 @@ def test_hessian_of_the_wrong_shape_stops_the_spectrum_job(built):
             handle.create_dataset(storage.HESSIAN_DATASET, data=np.zeros((3, 4)))
         result = snakemake(built, target, "--force", config=TEST_CONFIG, check=False)
         assert result.returncode != 0
-        assert (f"Hessian file {hessian.relative_to(built)}: dataset 'hessian' has shape (3, 4)"
-                in messages(result))
+        assert (
+            f"Hessian file {hessian.relative_to(built)}: dataset 'hessian' has shape (3, 4)"
+            in messages(result)
+        )
         assert not (built / target).exists()
     finally:
         hessian.write_bytes(original)
@@ -219,10 +242,15 @@ def test_diverged_training_fails_naming_run_and_step(tmp_path):
     config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
     config["blobs"]["train"]["sgd"]["learning_rate"] = 1e100
     run = workdir / "results/blobs/runs/sgd-relu-k2-cov1"
-    result = snakemake(workdir, str((run / "checkpoints/final.pt").relative_to(workdir)),
-                       config=config, check=False)
+    result = snakemake(
+        workdir,
+        str((run / "checkpoints/final.pt").relative_to(workdir)),
+        config=config,
+        check=False,
+    )
     assert result.returncode != 0
-    assert re.search(r"run sgd-relu-k2-cov1: the training loss became (nan|inf) at step \d+",
-                     messages(result))
+    assert re.search(
+        r"run sgd-relu-k2-cov1: the training loss became (nan|inf) at step \d+", messages(result)
+    )
     assert not (run / "checkpoints").exists() or not any((run / "checkpoints").iterdir())
     assert not (run / "history.csv").exists()

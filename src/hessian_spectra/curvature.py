@@ -37,9 +37,9 @@ from .data import Split
 from .storage import (
     BLOCKS_DONE_DATASET,
     HESSIAN_DATASET,
-    set_attrs,
     attrs_dict,
     hessian_chunk_rows,
+    set_attrs,
 )
 
 LOG = logging.getLogger(__name__)
@@ -195,8 +195,13 @@ def fill_blocks(
     total = len(todo)
     if total == 0:
         return
-    LOG.info("computing %d of %d row blocks (block size %d, %d worker(s))",
-             total, len(marked), block_size, workers)
+    LOG.info(
+        "computing %d of %d row blocks (block size %d, %d worker(s))",
+        total,
+        len(marked),
+        block_size,
+        workers,
+    )
     started = time.perf_counter()
     report_every = max(1, total // 20)
     for count, (block, rows) in enumerate(
@@ -208,8 +213,13 @@ def fill_blocks(
         dataset.file.flush()
         if count % report_every == 0 or count == total:
             elapsed = time.perf_counter() - started
-            LOG.info("block %d/%d, %.1f rows/s, %.0f s left", count, total,
-                     count * block_size / elapsed, elapsed / count * (total - count))
+            LOG.info(
+                "block %d/%d, %.1f rows/s, %.0f s left",
+                count,
+                total,
+                count * block_size / elapsed,
+                elapsed / count * (total - count),
+            )
 
 
 def symmetry_error(dataset: h5py.Dataset, slab_rows: int) -> float:
@@ -258,14 +268,21 @@ def assemble_hessian(
         path.parent.mkdir(parents=True, exist_ok=True)
         with h5py.File(partial, "w") as handle:
             chunk_rows = hessian_chunk_rows(dim, block_size)
-            handle.create_dataset(HESSIAN_DATASET, shape=(dim, dim), dtype="float64",
-                                  chunks=(chunk_rows, dim))
+            handle.create_dataset(
+                HESSIAN_DATASET, shape=(dim, dim), dtype="float64", chunks=(chunk_rows, dim)
+            )
             handle.create_dataset(BLOCKS_DONE_DATASET, shape=(n_blocks,), dtype=bool)
             set_attrs(handle, identity)
 
     with h5py.File(partial, "r+") as handle:
-        fill_blocks(operator, handle[HESSIAN_DATASET], handle[BLOCKS_DONE_DATASET],
-                    range(n_blocks), block_size=block_size, workers=workers)
+        fill_blocks(
+            operator,
+            handle[HESSIAN_DATASET],
+            handle[BLOCKS_DONE_DATASET],
+            range(n_blocks),
+            block_size=block_size,
+            workers=workers,
+        )
         slab_rows = max(1, min(dim, memory_budget_bytes // (2 * 8 * dim)))
         error = symmetry_error(handle[HESSIAN_DATASET], slab_rows)
         handle.attrs["symmetry_error"] = error

@@ -78,8 +78,12 @@ def gaussian_blobs(
 
 def to_splits(arrays: dict[str, np.ndarray]) -> tuple[Split, Split]:
     """Train and test splits as float64 / int64 tensors."""
-    train = Split(torch.as_tensor(arrays["x_train"], dtype=torch.float64),
-                  torch.as_tensor(arrays["y_train"], dtype=torch.int64))
-    test = Split(torch.as_tensor(arrays["x_test"], dtype=torch.float64),
-                 torch.as_tensor(arrays["y_test"], dtype=torch.int64))
+    train = Split(
+        torch.as_tensor(arrays["x_train"], dtype=torch.float64),
+        torch.as_tensor(arrays["y_train"], dtype=torch.int64),
+    )
+    test = Split(
+        torch.as_tensor(arrays["x_test"], dtype=torch.float64),
+        torch.as_tensor(arrays["y_test"], dtype=torch.int64),
+    )
     return train, test

@@ -45,17 +45,23 @@ def _ordered(ax: plt.Axes, eigenvalues: np.ndarray, **style) -> None:
 def initial_and_final_spectra(initial: np.ndarray, final: np.ndarray, *, title: str) -> plt.Figure:
     """Fig. 1: the full ordered spectrum at the initial point and at the end of training."""
     apply_style()
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharex=True)
-    for ax, values, name in zip(axes, (initial, final), ("Initial point", "End of GD"),
-                                strict=True):
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharex=True, layout="constrained")
+    for ax, values, name in zip(
+        axes, (initial, final), ("Initial point", "End of GD"), strict=True
+    ):
         _ordered(ax, values, marker=".", markersize=2, linewidth=0.8)
         ax.set_title(name)
         ax.set_xlabel(RANK_LABEL)
-        ax.text(0.03, 0.95,
-                f"largest {values.max():.3g}\nsmallest {values.min():.3g}\n"
-                f"{int((values < 0).sum())} of {values.size} negative",
-                transform=ax.transAxes, va="top", fontsize=8,
-                bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0})
+        ax.text(
+            0.03,
+            0.95,
+            f"largest {values.max():.3g}\nsmallest {values.min():.3g}\n"
+            f"{int((values < 0).sum())} of {values.size} negative",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
+        )
     axes[0].set_ylabel(EIGENVALUE_LABEL)
     fig.suptitle(title)
     return fig
@@ -68,23 +74,43 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
     ranked from the top, with a marker on the first eigenvalue below the largest gap.
     """
     apply_style()
-    fig, (full_ax, top_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (full_ax, top_ax) = plt.subplots(1, 2, figsize=(10, 4.0), layout="constrained")
     for label, values in spectra.items():
         values = np.sort(values)
         above = count_above_largest_gap(values)
-        (line,) = full_ax.plot(np.arange(1, values.size + 1), values, linewidth=1.0,
-                               label=f"{label}: {above} above the gap")
+        (line,) = full_ax.plot(
+            np.arange(1, values.size + 1),
+            values,
+            linewidth=1.0,
+            label=f"{label}: {above} above the gap",
+        )
         largest = values[::-1][:top]
         ranks = np.arange(1, largest.size + 1)
         positive = largest > 0
-        top_ax.plot(ranks[positive], largest[positive], marker=".", markersize=3,
-                    linewidth=0.8, color=line.get_color())
+        top_ax.plot(
+            ranks[positive],
+            largest[positive],
+            marker=".",
+            markersize=3,
+            linewidth=0.8,
+            color=line.get_color(),
+        )
         if 0 < above < values.size:
-            top_ax.plot([above + 0.5] * 2, [largest[above], largest[above - 1]],
-                        color=line.get_color(), linewidth=3, alpha=0.35)
-            top_ax.annotate(str(above), (above + 0.5, largest[above - 1]),
-                            textcoords="offset points", xytext=(3, 3), fontsize=8,
-                            color=line.get_color())
+            top_ax.plot(
+                [above + 0.5] * 2,
+                [largest[above], largest[above - 1]],
+                color=line.get_color(),
+                linewidth=3,
+                alpha=0.35,
+            )
+            top_ax.annotate(
+                str(above),
+                (above + 0.5, largest[above - 1]),
+                textcoords="offset points",
+                xytext=(3, 3),
+                fontsize=8,
+                color=line.get_color(),
+            )
     full_ax.set_xlabel(RANK_LABEL)
     full_ax.set_ylabel(EIGENVALUE_LABEL)
     full_ax.set_title("Whole spectrum")

@@ -46,17 +46,25 @@ def train_run(
     train_split, test_split = data.to_splits(arrays)
     spec = models.mlp_spec(train_split.x.shape[1], hidden, attrs["n_classes"], activation)
     model = models.build_model(spec)
-    models.initialise(model, weight_std=init_std,
-                      generator=torch.Generator().manual_seed(settings.seed))
-    LOG.info("%s: M = %d parameters, N = %d training samples, %s", run,
-             sum(p.numel() for p in model.parameters()), len(train_split), settings)
+    models.initialise(
+        model, weight_std=init_std, generator=torch.Generator().manual_seed(settings.seed)
+    )
+    LOG.info(
+        "%s: M = %d parameters, N = %d training samples, %s",
+        run,
+        sum(p.numel() for p in model.parameters()),
+        len(train_split),
+        settings,
+    )
 
-    paths = {"init": init_checkpoint, "final": final_checkpoint,
-             **{f"step{step}": path for step, path in step_checkpoints.items()}}
+    paths = {
+        "init": init_checkpoint,
+        "final": final_checkpoint,
+        **{f"step{step}": path for step, path in step_checkpoints.items()},
+    }
 
     def save(name: str, step: int, parameters: torch.Tensor) -> None:
-        storage.save_checkpoint(paths[name], parameters=parameters, step=step, run=run,
-                                model=spec)
+        storage.save_checkpoint(paths[name], parameters=parameters, step=step, run=run, model=spec)
 
     rows = training.train(model, train_split, test_split, settings, run=run, on_checkpoint=save)
     with storage.atomic_path(history) as tmp, open(tmp, "w", newline="") as handle:
@@ -90,8 +98,9 @@ def build_hessian(
             f"dataset {dataset} has inputs of dimension {train_split.x.shape[1]} but "
             f"checkpoint {checkpoint} expects {state['model']['input_dim']}"
         )
-    operator = HessianOperator(mean_cross_entropy(flat, train_split, chunk_size),
-                               state["parameters"])
+    operator = HessianOperator(
+        mean_cross_entropy(flat, train_split, chunk_size), state["parameters"]
+    )
     attrs = {
         "run": state["run"],
         "checkpoint": str(checkpoint),
@@ -104,35 +113,54 @@ def build_hessian(
         "engine": "Hessian rows by double backward (Pearlmutter), float64",
         "chunk_size": chunk_size,
     }
-    LOG.info("Hessian of %s at step %d: M = %d, N = %d", state["run"], state["step"],
-             operator.dim, len(train_split))
+    LOG.info(
+        "Hessian of %s at step %d: M = %d, N = %d",
+        state["run"],
+        state["step"],
+        operator.dim,
+        len(train_split),
+    )
     assemble_hessian(operator, output, block_size=block_size, attrs=attrs, workers=workers)
 
 
 def compute_spectrum(hessian: PathLike, output: PathLike) -> None:
     """All eigenvalues of a stored Hessian, with the Hessian's provenance."""
     matrix, attrs = storage.read_hessian(hessian)
-    LOG.info("eigenvalues of %s (M = %d) with %s", hessian, matrix.shape[0],
-             spectrum.DENSE_DRIVER)
+    LOG.info("eigenvalues of %s (M = %d) with %s", hessian, matrix.shape[0], spectrum.DENSE_DRIVER)
     values = spectrum.dense_eigenvalues(matrix)
-    provenance = {key: attrs[key] for key in ("run", "checkpoint", "checkpoint_step",
-                                              "parameter_count", "n_samples",
-                                              "symmetry_error") if key in attrs}
-    storage.write_spectrum(output, values, {**provenance, "hessian": str(hessian),
-                                            "method": "dense",
-                                            "driver": spectrum.DENSE_DRIVER})
-    LOG.info("largest %.6g, smallest %.6g, %d negative", values[-1], values[0],
-             int((values < 0).sum()))
+    provenance = {
+        key: attrs[key]
+        for key in (
+            "run",
+            "checkpoint",
+            "checkpoint_step",
+            "parameter_count",
+            "n_samples",
+            "symmetry_error",
+        )
+        if key in attrs
+    }
+    storage.write_spectrum(
+        output,
+        values,
+        {**provenance, "hessian": str(hessian), "method": "dense", "driver": spectrum.DENSE_DRIVER},
+    )
+    LOG.info(
+        "largest %.6g, smallest %.6g, %d negative", values[-1], values[0], int((values < 0).sum())
+    )
 
 
 def figure_initial_and_final(initial: PathLike, final: PathLike, output: PathLike) -> None:
     """Fig. 1 from the spectra at the initial point and at the end of training."""
     initial_values, _ = storage.read_spectrum(initial)
     final_values, attrs = storage.read_spectrum(final)
-    title = (f"{attrs.get('run', Path(final).parent.name)}: M = {final_values.size}, "
-             f"N = {attrs.get('n_samples', '?')}")
+    title = (
+        f"{attrs.get('run', Path(final).parent.name)}: M = {final_values.size}, "
+        f"N = {attrs.get('n_samples', '?')}"
+    )
     plotting.save_figure(
-        plotting.initial_and_final_spectra(initial_values, final_values, title=title), output)
+        plotting.initial_and_final_spectra(initial_values, final_values, title=title), output
+    )
 
 
 def figure_spectra_with_gap(

@@ -179,9 +179,7 @@ def read_hessian(path) -> tuple[np.ndarray, dict[str, Any]]:
                 f"but the file says M = {attrs['parameter_count']}"
             )
         if dataset.dtype != np.float64:
-            raise ArtefactError(
-                f"Hessian file {path}: dtype is {dataset.dtype}, expected float64"
-            )
+            raise ArtefactError(f"Hessian file {path}: dtype is {dataset.dtype}, expected float64")
         if BLOCKS_DONE_DATASET in handle and not handle[BLOCKS_DONE_DATASET][()].all():
             raise ArtefactError(f"Hessian file {path} is incomplete: some blocks are missing")
         matrix = dataset[()]

@@ -15,8 +15,14 @@ from .data import Split
 
 LOG = logging.getLogger(__name__)
 
-HISTORY_FIELDS = ("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
-                  "gradient_norm")
+HISTORY_FIELDS = (
+    "step",
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "gradient_norm",
+)
 
 
 class TrainingDiverged(RuntimeError):
@@ -82,8 +88,8 @@ def train(
     """Train in place and return the evaluation history.
 
     `on_checkpoint(name, step, parameters)` is called with name "init" at step 0,
-    "step<N>" at every step N in `settings.checkpoint_steps`, and "final" at the last step. A NaN or infinite batch loss raises
-    TrainingDiverged naming the run and the step.
+    "step<N>" at every step N in `settings.checkpoint_steps`, and "final" at the last
+    step. A NaN or infinite batch loss raises TrainingDiverged naming the run and the step.
     """
     flat = FlatModel(model)
     generator = torch.Generator().manual_seed(settings.seed)
@@ -95,10 +101,25 @@ def train(
         train_loss, train_accuracy = evaluate(model, train_data)
         test_loss, test_accuracy = evaluate(model, test_data)
         norm = _full_gradient_norm(model, train_data)
-        history.append(dict(zip(HISTORY_FIELDS, (step, train_loss, train_accuracy, test_loss,
-                                                 test_accuracy, norm), strict=True)))
-        LOG.info("%s step %d: train loss %.6g acc %.4f, test loss %.6g acc %.4f, |grad| %.3e",
-                 run, step, train_loss, train_accuracy, test_loss, test_accuracy, norm)
+        history.append(
+            dict(
+                zip(
+                    HISTORY_FIELDS,
+                    (step, train_loss, train_accuracy, test_loss, test_accuracy, norm),
+                    strict=True,
+                )
+            )
+        )
+        LOG.info(
+            "%s step %d: train loss %.6g acc %.4f, test loss %.6g acc %.4f, |grad| %.3e",
+            run,
+            step,
+            train_loss,
+            train_accuracy,
+            test_loss,
+            test_accuracy,
+            norm,
+        )
         return norm
 
     record(0)
@@ -121,8 +142,9 @@ def train(
             norm = record(step)
             tolerance = settings.gradient_tolerance
             if tolerance is not None and norm < tolerance and step < settings.steps:
-                LOG.info("%s: gradient norm %.3e < %.1e, stopping at step %d",
-                         run, norm, tolerance, step)
+                LOG.info(
+                    "%s: gradient norm %.3e < %.1e, stopping at step %d", run, norm, tolerance, step
+                )
                 break
     later = [s for s in settings.checkpoint_steps if s > step]
     if later:

@@ -1,5 +1,7 @@
 """Snakemake adapter: one Gaussian-blob dataset (rule blobs_dataset)."""
 
+import _source_path  # noqa: F401  (src/ on sys.path)
+
 from hessian_spectra.jobs import job
 from hessian_spectra.steps import make_blobs
 

@@ -1,5 +1,7 @@
 """Snakemake adapter: Fig. 1, the spectrum at the initial point and after GD (rule fig1)."""
 
+import _source_path  # noqa: F401  (src/ on sys.path)
+
 from hessian_spectra.jobs import job
 from hessian_spectra.steps import figure_initial_and_final
 

@@ -1,5 +1,7 @@
 """Snakemake adapter: Fig. 2, spectra after SGD with the gap marked (rule fig2)."""
 
+import _source_path  # noqa: F401  (src/ on sys.path)
+
 from hessian_spectra.jobs import job
 from hessian_spectra.steps import figure_spectra_with_gap
 

@@ -1,5 +1,7 @@
 """Snakemake adapter: the exact Hessian at one checkpoint (rule hessian)."""
 
+import _source_path  # noqa: F401  (src/ on sys.path)
+
 from hessian_spectra.jobs import job
 from hessian_spectra.steps import build_hessian
 

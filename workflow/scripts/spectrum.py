@@ -1,5 +1,7 @@
 """Snakemake adapter: all eigenvalues of one Hessian (rule spectrum)."""
 
+import _source_path  # noqa: F401  (src/ on sys.path)
+
 from hessian_spectra.jobs import job
 from hessian_spectra.steps import compute_spectrum
 

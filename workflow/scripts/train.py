@@ -1,5 +1,7 @@
 """Snakemake adapter: train one blob network (rules train_gd and train_sgd)."""
 
+import _source_path  # noqa: F401  (src/ on sys.path)
+
 from hessian_spectra.jobs import job
 from hessian_spectra.steps import train_run
 from hessian_spectra.training import TrainSettings
