@@ -55,16 +55,13 @@ def test_sgd_seed_changes_the_trajectory():
     assert not torch.equal(saved["final"][1], other["final"][1])
 
 
+GD_TO_TOLERANCE = TrainSettings(
+    learning_rate=0.5, steps=5000, batch_size=None, log_every=10, seed=0, gradient_tolerance=1e-2
+)
+
+
 def test_gd_lowers_the_loss_and_stops_at_the_gradient_tolerance():
-    settings = TrainSettings(
-        learning_rate=0.5,
-        steps=5000,
-        batch_size=None,
-        log_every=10,
-        seed=0,
-        gradient_tolerance=1e-2,
-    )
-    history, saved = run(settings)
+    history, saved = run(GD_TO_TOLERANCE)
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 5
     assert history[-1]["gradient_norm"] < 1e-2 <= history[-2]["gradient_norm"]
     assert saved["final"][0] == history[-1]["step"] < 5000
@@ -82,14 +79,6 @@ def test_diverging_run_names_the_run_and_the_step():
 
 
 def test_checkpoint_after_an_early_stop_is_an_error():
-    settings = TrainSettings(
-        learning_rate=0.5,
-        steps=5000,
-        batch_size=None,
-        log_every=10,
-        seed=0,
-        gradient_tolerance=1e-2,
-        checkpoint_steps=(4999,),
-    )
+    settings = TrainSettings(**{**GD_TO_TOLERANCE.__dict__, "checkpoint_steps": (4999,)})
     with pytest.raises(ValueError, match="4999"):
         run(settings)
