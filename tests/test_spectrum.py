@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hessian_spectra.spectrum import count_above_largest_gap, dense_eigenvalues
+from hessian_spectra.spectrum import (
+    Elbow,
+    bulk_floor,
+    count_above_largest_gap,
+    count_above_largest_ratio,
+    dense_eigenvalues,
+    elbow,
+    outlier_counts,
+)
 
 
 def test_dense_eigenvalues_match_numpy():
@@ -44,3 +52,64 @@ def test_gap_ties_go_to_the_lowest_gap():
 @pytest.mark.parametrize("values", [[], [1.0], [0.0] * 10])
 def test_gap_of_degenerate_spectra_is_zero(values):
     assert count_above_largest_gap(np.array(values)) == 0
+
+
+def scree_like_a_trained_net(outliers: int, seed: int) -> np.ndarray:
+    """Outliers decaying from 1 to 0.1, a positive tail from 1e-2 to 1e-3 and a negative bulk.
+
+    The convex L of a trained network's scree plot (see results/fig2.pdf): the largest gap is
+    the first one, so the gap rule finds 1, while ratio and elbow find the outliers.
+    """
+    rng = np.random.default_rng(seed)
+    bulk = -np.abs(rng.normal(0.0, 1e-4, size=2000))
+    tail = np.linspace(1e-2, 1e-3, 200)
+    return rng.permutation(np.concatenate([bulk, tail, np.geomspace(1.0, 0.1, outliers)]))
+
+
+@pytest.mark.parametrize("outliers", [2, 5, 10, 20, 50])
+def test_ratio_and_elbow_count_planted_outliers(outliers):
+    values = scree_like_a_trained_net(outliers, seed=outliers)
+    assert count_above_largest_ratio(values) == outliers
+    assert elbow(values) == Elbow(count=outliers, cutoff=1e-2)
+
+
+def test_ratio_ignores_round_off_inside_the_bulk():
+    """Between 1e-12 and 1e-16 the ratio is 1e4, far above the outliers' 10: ignored."""
+    values = np.array([-1e-6, 1e-16, 1e-12, 2e-6, 1e-2, 1e-1, 1.0])
+    assert bulk_floor(values) == 1e-6
+    assert count_above_largest_ratio(values) == 3
+
+
+def test_floor_without_negative_eigenvalues_is_round_off():
+    values = np.array([0.0, 1e-20, 1e-3, 1.0])
+    assert bulk_floor(values) == pytest.approx(4 * np.finfo(float).eps)
+    # 1e-3 over the round-off floor (1e12) beats 1.0 over 1e-3: both count as outliers.
+    assert count_above_largest_ratio(values) == 2
+
+
+def test_ratio_ties_go_to_the_lowest_ratio():
+    values = np.array([-1.0, 2.0, 4.0, 8.0])  # ratios 2, 2 and 2 over the floor 1
+    assert count_above_largest_ratio(values) == 3
+
+
+@pytest.mark.parametrize("values", [[], [0.0] * 10, [-1.0, 0.5]])
+def test_counters_of_degenerate_spectra(values):
+    values = np.array(values)
+    counts = outlier_counts(values)
+    assert counts["gap"] == count_above_largest_gap(values)
+    assert counts["ratio"] == int((values > bulk_floor(values)).sum())
+    assert counts["heur"] is None and counts["cutoff"] is None
+
+
+def test_no_clear_gap_gives_no_agreement_between_counters():
+    """A smooth power-law spectrum has no outliers: the rules disagree and find no k."""
+    values = np.concatenate([-np.geomspace(1e-4, 1e-6, 50), np.geomspace(1e-5, 1.0, 500)])
+    counts = outlier_counts(values)
+    assert counts["gap"] == 1  # the top step of a geometric sequence is the largest gap
+    assert counts["ratio"] > 100  # ratios are all equal: the lowest wins
+    assert counts["heur"] is not None and counts["heur"] > 5
+
+
+def test_outlier_counts_keys():
+    counts = outlier_counts(scree_like_a_trained_net(5, seed=1))
+    assert counts == {"gap": 1, "ratio": 5, "heur": 5, "cutoff": 1e-2}
