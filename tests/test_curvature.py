@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from hessian_spectra.curvature import (
     FlatModel,
+    GaussNewtonOperator,
     HessianOperator,
     assemble_hessian,
     mean_cross_entropy,
@@ -182,3 +183,45 @@ def test_symmetry_error_reads_slabs_correctly(tmp_path, slab_rows):
         dataset = handle.create_dataset("m", data=matrix)
         expected = np.abs(matrix - matrix.T).max() / np.abs(matrix).max()
         assert symmetry_error(dataset, slab_rows) == pytest.approx(expected, rel=1e-15)
+
+
+def test_gauss_newton_equals_dense_jacobian_product(tiny_problem):
+    _, theta, flat, data = tiny_problem
+    jacobian = torch.func.jacrev(lambda t: flat(t, data.x))(theta)  # N x k x M
+    probs = torch.softmax(flat(theta, data.x), dim=1)
+    curvature = torch.diag_embed(probs) - probs[:, :, None] * probs[:, None, :]
+    dense = torch.einsum("nam,nab,nbp->mp", jacobian, curvature, jacobian) / len(data)
+    ggn = GaussNewtonOperator(flat, data, theta).dense()
+    assert relative_error(ggn, dense) < 1e-12
+
+
+def test_hessian_splits_into_gauss_newton_and_residual(tiny_problem):
+    """H = G + R with R = (1/N) sum_i sum_c (p_ic - y_ic) Hess f_ic (Eq. 3-4), where R is
+    the Hessian of theta -> (1/N) sum (p - y) . f(theta) with p held fixed."""
+    loss, theta, flat, data = tiny_problem
+    residual_weights = (
+        torch.softmax(flat(theta, data.x), dim=1) - F.one_hot(data.y, 3).double()
+    ) / len(data)
+    residual = torch.func.hessian(lambda t: (residual_weights * flat(t, data.x)).sum())(theta)
+    hessian = HessianOperator(loss, theta).dense()
+    ggn = GaussNewtonOperator(flat, data, theta).dense()
+    assert relative_error(ggn + residual, hessian) < 1e-12
+    eigenvalues = torch.linalg.eigvalsh(ggn)
+    assert eigenvalues.min() > -1e-12 * eigenvalues.max()  # G is positive semi-definite
+    rank = int((eigenvalues > 1e-10 * eigenvalues.max()).sum())
+    assert rank <= len(data) * (3 - 1)
+
+
+def test_logistic_regression_closed_form():
+    """(1/N) sum sigma (1 - sigma) x x^T, the Hessian Appendix B starts from."""
+    generator = torch.Generator().manual_seed(11)
+    x = torch.randn(50, 6, generator=generator, dtype=torch.float64)
+    y = torch.randint(0, 2, (50,), generator=generator).double()
+
+    def loss(w):
+        return F.binary_cross_entropy_with_logits(x @ w, y)
+
+    w = torch.randn(6, generator=generator, dtype=torch.float64)
+    sigma = torch.sigmoid(x @ w)
+    closed = (x.T * (sigma * (1 - sigma))) @ x / 50
+    assert relative_error(HessianOperator(loss, w).dense(), closed) < 1e-13

@@ -97,47 +97,107 @@ def mean_cross_entropy(
     return loss
 
 
-class HessianOperator:
-    """The exact Hessian of a scalar function at a point, row by row.
+class RowOperator:
+    """A symmetric curvature matrix at a point, computed row by row from autograd graphs.
 
-    Each thread that asks for rows builds its own gradient graph once and reuses it, so
+    Each thread that asks for rows builds its own graph once (`_build`) and reuses it, so
     rows can be computed concurrently (one graph per worker thread). Graphs are built one
     at a time: `functional_call` swaps a module's parameters while it runs, which is not
     thread-safe; the backward passes through a finished graph are.
     """
 
-    def __init__(self, loss: LossFunction, theta: torch.Tensor):
-        self.loss = loss
+    def __init__(self, theta: torch.Tensor):
         self.theta = theta.detach().to(torch.float64)
         self.dim = self.theta.numel()
         self._local = threading.local()
         self._build_lock = threading.Lock()
 
-    def _graph(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def _build(self, leaf: torch.Tensor) -> Any:
+        raise NotImplementedError
+
+    def _product(self, leaf: torch.Tensor, graph: Any, vector: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _row(self, leaf: torch.Tensor, graph: Any, index: int) -> torch.Tensor:
+        unit = torch.zeros(self.dim, dtype=torch.float64)
+        unit[index] = 1.0
+        return self._product(leaf, graph, unit)
+
+    def _graph(self) -> tuple[torch.Tensor, Any]:
         if not hasattr(self._local, "graph"):
             leaf = self.theta.clone().requires_grad_(True)
             with self._build_lock:
-                (gradient,) = torch.autograd.grad(self.loss(leaf), leaf, create_graph=True)
-            self._local.graph = (leaf, gradient)
+                self._local.graph = (leaf, self._build(leaf))
         return self._local.graph
 
     def rows(self, start: int, stop: int) -> torch.Tensor:
-        """Rows start..stop-1 of H (equal to its columns: H is symmetric)."""
-        leaf, gradient = self._graph()
+        """Rows start..stop-1 (equal to the columns: the matrix is symmetric)."""
+        leaf, graph = self._graph()
         out = torch.empty(stop - start, self.dim, dtype=torch.float64)
         for offset, index in enumerate(range(start, stop)):
-            (out[offset],) = torch.autograd.grad(gradient[index], leaf, retain_graph=True)
+            out[offset] = self._row(leaf, graph, index)
         return out
 
     def matvec(self, vector: torch.Tensor) -> torch.Tensor:
-        """H v."""
-        leaf, gradient = self._graph()
-        (product,) = torch.autograd.grad(gradient @ vector, leaf, retain_graph=True)
-        return product
+        leaf, graph = self._graph()
+        return self._product(leaf, graph, vector)
 
     def dense(self) -> torch.Tensor:
         """The whole matrix in memory (small problems and tests)."""
         return self.rows(0, self.dim)
+
+
+class HessianOperator(RowOperator):
+    """The exact Hessian of a scalar function: rows are backward passes through its gradient
+    graph (Pearlmutter's product with a unit vector)."""
+
+    def __init__(self, loss: LossFunction, theta: torch.Tensor):
+        super().__init__(theta)
+        self.loss = loss
+
+    def _build(self, leaf):
+        (gradient,) = torch.autograd.grad(self.loss(leaf), leaf, create_graph=True)
+        return gradient
+
+    def _product(self, leaf, gradient, vector):
+        (product,) = torch.autograd.grad(gradient @ vector, leaf, retain_graph=True)
+        return product
+
+    def _row(self, leaf, gradient, index):
+        (row,) = torch.autograd.grad(gradient[index], leaf, retain_graph=True)
+        return row
+
+
+class GaussNewtonOperator(RowOperator):
+    """The generalised Gauss-Newton term of the mean softmax cross-entropy (Eq. 4):
+
+        G = (1/N) sum_i J_i^T (diag p_i - p_i p_i^T) J_i,
+
+    with J_i the Jacobian of the logits of sample i and p_i its softmax. G v is exact:
+    J v comes from a backward pass through J^T u (the double-vjp trick), the curvature of
+    the loss in the logits is applied per sample, and J^T from one more backward pass.
+    """
+
+    def __init__(self, flat_model: FlatModel, data: Split, theta: torch.Tensor):
+        super().__init__(theta)
+        self.flat_model = flat_model
+        self.data = data
+
+    def _build(self, leaf):
+        logits = self.flat_model(leaf, self.data.x)
+        dual = torch.zeros_like(logits, requires_grad=True)
+        (transposed,) = torch.autograd.grad(logits, leaf, grad_outputs=dual, create_graph=True)
+        return logits, dual, transposed, torch.softmax(logits.detach(), dim=1)
+
+    def _product(self, leaf, graph, vector):
+        logits, dual, transposed, probs = graph
+        (jacobian_vector,) = torch.autograd.grad(
+            transposed, dual, grad_outputs=vector, retain_graph=True
+        )
+        curved = probs * jacobian_vector
+        curved = (curved - probs * curved.sum(dim=1, keepdim=True)) / len(self.data)
+        (product,) = torch.autograd.grad(logits, leaf, grad_outputs=curved, retain_graph=True)
+        return product
 
 
 def block_count(dim: int, block_size: int) -> int:
@@ -150,7 +210,7 @@ def block_bounds(block: int, dim: int, block_size: int) -> tuple[int, int]:
 
 
 def _computed_blocks(
-    operator: HessianOperator, blocks: list[int], block_size: int, workers: int
+    operator: RowOperator, blocks: list[int], block_size: int, workers: int
 ) -> Iterator[tuple[int, torch.Tensor]]:
     """Yield (block, rows) in order; with several workers at most 2 * workers in flight."""
     if workers <= 1:
@@ -177,7 +237,7 @@ def _computed_blocks(
 
 
 def fill_blocks(
-    operator: HessianOperator,
+    operator: RowOperator,
     dataset: h5py.Dataset,
     done: h5py.Dataset,
     blocks: Iterable[int],
@@ -239,7 +299,7 @@ def symmetry_error(dataset: h5py.Dataset, slab_rows: int) -> float:
 
 
 def assemble_hessian(
-    operator: HessianOperator,
+    operator: RowOperator,
     path: str | os.PathLike,
     *,
     block_size: int,
