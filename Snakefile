@@ -26,6 +26,7 @@ include: "rules/common.smk"
 include: "rules/blobs.smk"
 include: "rules/hessian.smk"
 include: "rules/figures.smk"
+include: "rules/table1.smk"
 
 
 rule all:
@@ -33,3 +34,7 @@ rule all:
     input:
         rules.fig1.output,
         rules.fig2.output,
+        rules.fig10.output,
+        rules.fig_ggn.output,
+        rules.table1.output,
+        rules.summary.output,

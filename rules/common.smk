@@ -51,10 +51,8 @@ def blob_parameter_count(wildcards):
 def blob_spectrum(figure, n_classes, point):
     """The spectrum file of one blob run, as configured for `figure`."""
     settings = config[figure]
-    return (
-        f"results/blobs/spectra/{settings['algorithm']}-{settings['activation']}"
-        f"-k{n_classes}-cov{number(settings['cov'])}/{point}.h5"
-    )
+    run = run_id(settings["algorithm"], settings["activation"], n_classes, settings["cov"])
+    return f"results/blobs/spectra/{run}/{point}.h5"
 
 
 def fig2_spectra():
@@ -69,3 +67,41 @@ def fig2_title():
         f"End of {fig2['algorithm'].upper()}, {fig2['activation']}, "
         f"cov = {number(fig2['cov'])}"
     )
+
+
+def dense_matrix(path):
+    """Dense Hessian-sized files are temporary unless hessian.keep is set."""
+    return path if config["hessian"]["keep"] else temp(path)
+
+
+def run_id(algorithm, activation, n_classes, cov):
+    return f"{algorithm}-{activation}-k{n_classes}-cov{number(cov)}"
+
+
+def table1_runs():
+    """The Table 1 grid, declared once in config: every combination is one run."""
+    grid = config["table1"]
+    return [
+        {"algorithm": alg, "activation": act, "n_classes": k, "cov": float(cov)}
+        for alg in grid["algorithms"]
+        for act in grid["activations"]
+        for k in grid["n_classes"]
+        for cov in grid["cov"]
+    ]
+
+
+def table1_spectra():
+    return [
+        f"results/blobs/spectra/{run_id(**run)}/final.h5" for run in table1_runs()
+    ]
+
+
+def fig_ggn_runs():
+    return [
+        {**run, "cov": float(run["cov"]), "label": run_id(**run)}
+        for run in config["fig_ggn"]["runs"]
+    ]
+
+
+def fig_ggn_matrices(kind):
+    return [f"results/blobs/{kind}/{run['label']}/final.h5" for run in fig_ggn_runs()]

@@ -38,3 +38,53 @@ rule fig2:
         title=fig2_title(),
     script:
         "../workflow/scripts/fig2.py"
+
+
+rule fig10:
+    output:
+        figure="results/fig10.pdf",
+        numbers="results/fig10.json",
+    log:
+        "results/logs/fig10.log",
+    params:
+        settings=plain(config["fig10"]),
+    threads: 2
+    resources:
+        mem_mb=2048,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../workflow/scripts/fig10.py"
+
+
+rule fig_ggn:
+    input:
+        hessians=fig_ggn_matrices("hessians"),
+        ggns=fig_ggn_matrices("ggn"),
+    output:
+        figure="results/fig_ggn.pdf",
+        numbers="results/fig_ggn.json",
+    log:
+        "results/logs/fig_ggn.log",
+    params:
+        runs=fig_ggn_runs(),
+        top=config["fig_ggn"]["top"],
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards: max(
+            spectrum_job_mem_mb(
+                mlp_parameter_count(
+                    config["blobs"]["data"]["dim"],
+                    config["blobs"]["model"]["hidden"],
+                    run["n_classes"],
+                )
+            )
+            for run in config["fig_ggn"]["runs"]
+        )
+        * 2,
+        runtime=30,
+    conda:
+        ENV
+    script:
+        "../workflow/scripts/fig_ggn.py"

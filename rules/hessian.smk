@@ -6,7 +6,7 @@ rule hessian:
         checkpoint="results/blobs/runs/{alg}-{act}-k{k}-cov{cov}/checkpoints/{point}.pt",
         dataset="results/blobs/data/k{k}-cov{cov}.h5",
     output:
-        "results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.h5",
+        dense_matrix("results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.h5"),
     log:
         "results/logs/hessian/{alg}-{act}-k{k}-cov{cov}-{point}.log",
     conda:
@@ -39,3 +39,25 @@ rule spectrum:
         runtime=60,
     script:
         "../workflow/scripts/spectrum.py"
+
+
+rule gauss_newton:
+    input:
+        checkpoint="results/blobs/runs/{alg}-{act}-k{k}-cov{cov}/checkpoints/{point}.pt",
+        dataset="results/blobs/data/k{k}-cov{cov}.h5",
+    output:
+        dense_matrix("results/blobs/ggn/{alg}-{act}-k{k}-cov{cov}/{point}.h5"),
+    log:
+        "results/logs/gauss_newton/{alg}-{act}-k{k}-cov{cov}-{point}.log",
+    params:
+        block_size=config["hessian"]["block_size"],
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, threads: hessian_job_mem_mb(
+            blob_parameter_count(wildcards), config["hessian"]["block_size"], threads
+        ),
+        runtime=60,
+    conda:
+        ENV
+    script:
+        "../workflow/scripts/gauss_newton.py"

@@ -13,8 +13,9 @@ from hessian_spectra import logistic, random_matrix
 @pytest.mark.parametrize("alpha", [0.02, 0.5, 1.0, 2.0])
 def test_density_mass_and_cdf(alpha):
     low, high = random_matrix.marchenko_pastur_edges(alpha, 0.25)
-    mass, _ = integrate.quad(random_matrix.marchenko_pastur_density, low, high,
-                             args=(alpha, 0.25), limit=200)
+    mass, _ = integrate.quad(
+        random_matrix.marchenko_pastur_density, low, high, args=(alpha, 0.25), limit=200
+    )
     assert mass == pytest.approx(min(1.0, 1.0 / alpha), abs=1e-6)
     cdf = random_matrix.marchenko_pastur_cdf(np.array([-1.0, high + 1.0]), alpha, 0.25)
     assert cdf[0] == 0.0 and cdf[1] == pytest.approx(1.0, abs=1e-6)

@@ -60,12 +60,12 @@ def single_blob(dim: int, alpha: float, seed: int) -> SingleBlob:
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(n, dim, generator=generator, dtype=torch.float64)
     y = torch.randint(0, 2, (n,), generator=generator).double()
-    values = _hessian_eigenvalues(
-        lambda w: F.binary_cross_entropy_with_logits(x @ w, y), dim)
+    values = _hessian_eigenvalues(lambda w: F.binary_cross_entropy_with_logits(x @ w, y), dim)
     ratio = dim / n
     variance = LOGISTIC_CURVATURE_AT_ZERO
-    return SingleBlob(ratio, n, values, variance,
-                      random_matrix.kolmogorov_smirnov(values, ratio, variance))
+    return SingleBlob(
+        ratio, n, values, variance, random_matrix.kolmogorov_smirnov(values, ratio, variance)
+    )
 
 
 def two_blobs(dim: int, alpha: float, separation: float, seed: int) -> TwoBlobs:
@@ -88,6 +88,11 @@ def two_blobs(dim: int, alpha: float, separation: float, seed: int) -> TwoBlobs:
     ratio = dim / n
     spike = 1.0 + separation**2
     predicted = random_matrix.bbp_outlier(spike, ratio)
-    return TwoBlobs(ratio, n, values, spike,
-                    None if predicted is None else SOFTMAX_CURVATURE_AT_ZERO * predicted,
-                    SOFTMAX_CURVATURE_AT_ZERO)
+    return TwoBlobs(
+        ratio,
+        n,
+        values,
+        spike,
+        None if predicted is None else SOFTMAX_CURVATURE_AT_ZERO * predicted,
+        SOFTMAX_CURVATURE_AT_ZERO,
+    )

@@ -120,3 +120,100 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
     top_ax.set_title(f"Largest {top}; the bar marks the largest gap")
     fig.suptitle(title)
     return fig
+
+
+def logistic_regression_spectra(single_blobs, two_blobs) -> plt.Figure:
+    """Fig. 10: single-blob spectra against Marchenko-Pastur; two blobs give one outlier.
+
+    `single_blobs` are `logistic.SingleBlob` results (one panel each: histogram of the
+    non-zero eigenvalues, MP density scaled to the same mass); `two_blobs` is a
+    `logistic.TwoBlobs` result (ordered eigenvalues with the BBP prediction).
+    """
+    from .random_matrix import marchenko_pastur_density, marchenko_pastur_edges
+
+    apply_style()
+    fig, axes = plt.subplots(
+        1, len(single_blobs) + 1, figsize=(3.2 * (len(single_blobs) + 1), 3.4), layout="constrained"
+    )
+    for ax, result in zip(axes, single_blobs, strict=False):
+        values = result.eigenvalues
+        nonzero = values[np.abs(values) > 1e-9 * np.abs(values).max()]
+        low, high = marchenko_pastur_edges(result.alpha, result.variance)
+        ax.hist(nonzero, bins=30, density=True, alpha=0.6, label="Hessian")
+        grid = np.linspace(max(low, 1e-6 * high), high, 400)
+        # The histogram shows only the non-zero part: rescale the density to unit mass.
+        mass = min(1.0, 1.0 / result.alpha)
+        ax.plot(
+            grid,
+            marchenko_pastur_density(grid, result.alpha, result.variance) / mass,
+            color="black",
+            linewidth=1.2,
+            label="Marchenko-Pastur",
+        )
+        ax.set_title(
+            f"one blob, alpha = M/N = {result.alpha:g}\nKS distance {result.ks_distance:.3f}",
+            fontsize=9,
+        )
+        ax.set_xlabel(EIGENVALUE_LABEL)
+        if result.alpha > 1:
+            ax.text(
+                0.97,
+                0.95,
+                f"+ {values.size - nonzero.size} zero eigenvalues",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
+            )
+    axes[0].set_ylabel("Density")
+    axes[0].legend(fontsize=8, loc="upper right")
+    ax = axes[-1]
+    _ordered(ax, two_blobs.eigenvalues, marker=".", markersize=2, linewidth=0.8)
+    if two_blobs.predicted_outlier is not None:
+        ax.axhline(
+            two_blobs.predicted_outlier,
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label=f"BBP prediction {two_blobs.predicted_outlier:.3g}",
+        )
+        ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"two blobs, softmax, alpha = {two_blobs.alpha:g}", fontsize=9)
+    ax.set_xlabel(RANK_LABEL)
+    ax.set_ylabel(EIGENVALUE_LABEL)
+    return fig
+
+
+def gauss_newton_spectra(runs: Mapping[str, Mapping[str, np.ndarray]], *, top: int) -> plt.Figure:
+    """The spectra of H, of its Gauss-Newton term G and of the residual R = H - G.
+
+    One row per run: the `top` largest eigenvalues (log scale) and the smallest ones
+    (symlog scale), where the negative eigenvalues of H meet those of R.
+    """
+    apply_style()
+    fig, axes = plt.subplots(
+        len(runs), 2, figsize=(10, 3.4 * len(runs)), squeeze=False, layout="constrained"
+    )
+    styles = {
+        "H": {"color": "C0", "linewidth": 2.2},
+        "G": {"color": "C1", "linestyle": "--"},
+        "R = H - G": {"color": "C2", "linestyle": ":"},
+    }
+    for (top_ax, bottom_ax), (label, spectra) in zip(axes, runs.items(), strict=True):
+        for name, values in spectra.items():
+            ordered = np.sort(values)
+            largest = ordered[::-1][:top]
+            ranks = np.arange(1, largest.size + 1)
+            positive = largest > 0
+            top_ax.plot(ranks[positive], largest[positive], label=name, **styles[name])
+            smallest = ordered[:top]
+            bottom_ax.plot(np.arange(1, smallest.size + 1), smallest, label=name, **styles[name])
+        top_ax.set_yscale("log")
+        top_ax.set_title(f"{label}: largest {top}")
+        top_ax.set_xlabel(f"{RANK_LABEL} (from the largest)")
+        top_ax.set_ylabel(EIGENVALUE_LABEL)
+        top_ax.legend(fontsize=8)
+        bottom_ax.set_yscale("symlog", linthresh=1e-8)
+        bottom_ax.set_title(f"{label}: smallest {top}")
+        bottom_ax.set_xlabel(f"{RANK_LABEL} (from the smallest)")
+    return fig

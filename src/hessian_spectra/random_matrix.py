@@ -36,12 +36,17 @@ def marchenko_pastur_cdf(x: np.ndarray, alpha: float, variance: float = 1.0) -> 
     def continuous(upper: float) -> float:
         if upper <= low:
             return 0.0
-        value, _ = integrate.quad(marchenko_pastur_density, low, min(upper, high),
-                                  args=(alpha, variance), limit=200)
+        value, _ = integrate.quad(
+            marchenko_pastur_density, low, min(upper, high), args=(alpha, variance), limit=200
+        )
         return value
 
-    return np.array([(atom if point >= 0 else 0.0) + continuous(point)
-                     for point in np.asarray(x, dtype=np.float64)])
+    return np.array(
+        [
+            (atom if point >= 0 else 0.0) + continuous(point)
+            for point in np.asarray(x, dtype=np.float64)
+        ]
+    )
 
 
 def kolmogorov_smirnov(eigenvalues: np.ndarray, alpha: float, variance: float = 1.0) -> float:
@@ -59,8 +64,9 @@ def kolmogorov_smirnov(eigenvalues: np.ndarray, alpha: float, variance: float = 
     model_at = marchenko_pastur_cdf(points, alpha, variance)
     atom = max(0.0, 1.0 - 1.0 / alpha)
     model_before = model_at - np.where(points == 0, atom, 0.0)
-    return float(max(np.abs(empirical_at - model_at).max(),
-                     np.abs(empirical_before - model_before).max()))
+    return float(
+        max(np.abs(empirical_at - model_at).max(), np.abs(empirical_before - model_before).max())
+    )
 
 
 def bbp_outlier(spike: float, alpha: float) -> float | None:

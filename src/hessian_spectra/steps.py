@@ -7,15 +7,23 @@ they know nothing of Snakemake and are tested with plain pytest.
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from . import data, models, plotting, spectrum, storage, training
-from .curvature import FlatModel, HessianOperator, assemble_hessian, mean_cross_entropy
+from . import data, logistic, models, plotting, spectrum, storage, summary, tables, training
+from .curvature import (
+    FlatModel,
+    GaussNewtonOperator,
+    HessianOperator,
+    assemble_hessian,
+    mean_cross_entropy,
+)
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -73,21 +81,12 @@ def train_run(
         writer.writerows(rows)
 
 
-def build_hessian(
-    checkpoint: PathLike,
-    dataset: PathLike,
-    output: PathLike,
-    *,
-    block_size: int,
-    chunk_size: int | None,
-    workers: int,
-) -> None:
-    """The exact float64 Hessian of the mean training loss at a checkpoint, into HDF5."""
+def _trained_problem(checkpoint: PathLike, dataset: PathLike):
+    """(checkpoint state, flat model, training split), checked against each other."""
     state = storage.load_checkpoint(checkpoint)
     arrays, _ = storage.read_arrays(dataset)
     train_split, _ = data.to_splits(arrays)
-    model = models.build_model(state["model"])
-    flat = FlatModel(model)
+    flat = FlatModel(models.build_model(state["model"]))
     if flat.dim != state["parameters"].numel():
         raise storage.ArtefactError(
             f"checkpoint {checkpoint} holds {state['parameters'].numel()} parameters but its "
@@ -98,23 +97,65 @@ def build_hessian(
             f"dataset {dataset} has inputs of dimension {train_split.x.shape[1]} but "
             f"checkpoint {checkpoint} expects {state['model']['input_dim']}"
         )
-    operator = HessianOperator(
-        mean_cross_entropy(flat, train_split, chunk_size), state["parameters"]
-    )
-    attrs = {
+    return state, flat, train_split
+
+
+def _provenance(checkpoint: PathLike, dataset: PathLike, state: dict, n_samples: int) -> dict:
+    return {
         "run": state["run"],
         "checkpoint": str(checkpoint),
         "checkpoint_step": state["step"],
         "checkpoint_sha256": storage.file_sha256(checkpoint),
         "dataset": str(dataset),
         "dataset_sha256": storage.file_sha256(dataset),
-        "n_samples": len(train_split),
+        "n_samples": n_samples,
         "loss": "mean softmax cross-entropy over the training set",
+    }
+
+
+def build_hessian(
+    checkpoint: PathLike,
+    dataset: PathLike,
+    output: PathLike,
+    *,
+    block_size: int,
+    chunk_size: int | None,
+    workers: int,
+) -> None:
+    """The exact float64 Hessian of the mean training loss at a checkpoint, into HDF5."""
+    state, flat, train_split = _trained_problem(checkpoint, dataset)
+    operator = HessianOperator(
+        mean_cross_entropy(flat, train_split, chunk_size), state["parameters"]
+    )
+    attrs = {
+        **_provenance(checkpoint, dataset, state, len(train_split)),
+        "matrix": "Hessian H",
         "engine": "Hessian rows by double backward (Pearlmutter), float64",
         "chunk_size": chunk_size,
     }
     LOG.info(
         "Hessian of %s at step %d: M = %d, N = %d",
+        state["run"],
+        state["step"],
+        operator.dim,
+        len(train_split),
+    )
+    assemble_hessian(operator, output, block_size=block_size, attrs=attrs, workers=workers)
+
+
+def build_gauss_newton(
+    checkpoint: PathLike, dataset: PathLike, output: PathLike, *, block_size: int, workers: int
+) -> None:
+    """The exact Gauss-Newton term G of the Hessian at a checkpoint, in the Hessian layout."""
+    state, flat, train_split = _trained_problem(checkpoint, dataset)
+    operator = GaussNewtonOperator(flat, train_split, state["parameters"])
+    attrs = {
+        **_provenance(checkpoint, dataset, state, len(train_split)),
+        "matrix": "generalised Gauss-Newton term G = (1/N) sum J^T (diag p - p p^T) J",
+        "engine": "Gauss-Newton rows by double-vjp Jacobian products, float64",
+    }
+    LOG.info(
+        "Gauss-Newton term of %s at step %d: M = %d, N = %d",
         state["run"],
         state["step"],
         operator.dim,
@@ -169,3 +210,135 @@ def figure_spectra_with_gap(
     """Fig. 2 from one spectrum per labelled run."""
     values = {label: storage.read_spectrum(path)[0] for label, path in spectra.items()}
     plotting.save_figure(plotting.spectra_with_gap(values, top=top, title=title), output)
+
+
+def table1(
+    spectra: Sequence[Mapping],
+    csv_output: PathLike,
+    markdown_output: PathLike,
+    latex_output: PathLike,
+) -> None:
+    """Table 1 from one spectrum per grid point.
+
+    Each entry of `spectra` has the run's `algorithm`, `activation`, `n_classes`, `cov`
+    and the `path` of its spectrum file.
+    """
+    rows = []
+    for entry in spectra:
+        values, _ = storage.read_spectrum(entry["path"])
+        rows.append(
+            tables.table1_row(
+                values,
+                algorithm=entry["algorithm"],
+                activation=entry["activation"],
+                n_classes=entry["n_classes"],
+                cov=entry["cov"],
+            )
+        )
+    tables.write_csv(rows, csv_output)
+    for text, path in (
+        (tables.to_markdown(rows), markdown_output),
+        (tables.to_latex(rows), latex_output),
+    ):
+        with storage.atomic_path(path) as tmp:
+            tmp.write_text(text)
+
+
+def _write_json(payload: Mapping, path: PathLike) -> None:
+    with storage.atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def figure_logistic_regression(
+    figure: PathLike,
+    numbers: PathLike,
+    *,
+    dim: int,
+    alphas: Sequence[float],
+    two_blob_alpha: float,
+    separation: float,
+    seed: int,
+) -> None:
+    """Fig. 10 and its numbers (KS distances to Marchenko-Pastur, the BBP check)."""
+    single = [logistic.single_blob(dim, alpha, seed) for alpha in alphas]
+    two = logistic.two_blobs(dim, two_blob_alpha, separation, seed)
+    bulk_edge = two.variance * (1 + two.alpha**0.5) ** 2
+    payload = {
+        "single_blob": [
+            {
+                "alpha": r.alpha,
+                "M": int(r.eigenvalues.size),
+                "N": r.n_samples,
+                "ks_distance": r.ks_distance,
+            }
+            for r in single
+        ],
+        "two_blobs": {
+            "alpha": two.alpha,
+            "M": int(two.eigenvalues.size),
+            "N": two.n_samples,
+            "spike": two.spike,
+            "predicted_outlier": two.predicted_outlier,
+            "largest": float(two.eigenvalues[-1]),
+            "n_above_bulk": int((two.eigenvalues > 1.2 * bulk_edge).sum()),
+        },
+    }
+    plotting.save_figure(plotting.logistic_regression_spectra(single, two), figure)
+    _write_json(payload, numbers)
+    LOG.info("Fig. 10 numbers: %s", payload)
+
+
+def figure_gauss_newton(
+    runs: Sequence[Mapping], figure: PathLike, numbers: PathLike, *, top: int
+) -> None:
+    """The spectra of H, G and R = H - G for each run, and the checks of Section 2.2.
+
+    Each entry of `runs` has a `label`, the run's `n_classes`, and the paths of its
+    `hessian` and Gauss-Newton (`ggn`) files.
+    """
+    spectra, payload = {}, {}
+    for run in runs:
+        hessian, attrs = storage.read_hessian(run["hessian"])
+        ggn, _ = storage.read_hessian(run["ggn"])
+        if ggn.shape != hessian.shape:
+            raise storage.ArtefactError(
+                f"Gauss-Newton file {run['ggn']} is {ggn.shape}, Hessian {run['hessian']} "
+                f"is {hessian.shape}"
+            )
+        values = {"H": spectrum.dense_eigenvalues(hessian), "G": spectrum.dense_eigenvalues(ggn)}
+        residual = hessian - ggn
+        del hessian, ggn
+        values["R = H - G"] = spectrum.dense_eigenvalues(residual)
+        spectra[run["label"]] = values
+        k = run["n_classes"]
+        h, g, r = values["H"], values["G"], values["R = H - G"]
+        top_h, top_g = h[::-1][:k], g[::-1][:k]
+        payload[run["label"]] = {
+            "M": int(h.size), "n_samples": attrs["n_samples"], "n_classes": k,
+            "rank_G": int((g > 1e-10 * g.max()).sum()),
+            "rank_bound": attrs["n_samples"] * (k - 1),
+            "min_G": float(g.min()), "max_G": float(g.max()),
+            "min_H": float(h.min()), "max_H": float(h.max()),
+            "min_R": float(r.min()), "max_R": float(r.max()),
+            "negative_H": int((h < 0).sum()), "negative_R": int((r < 0).sum()),
+            "top_k_relative_difference": float(np.abs(top_h - top_g).max() / top_h.max()),
+        }  # fmt: skip
+    plotting.save_figure(plotting.gauss_newton_spectra(spectra, top=top), figure)
+    _write_json(payload, numbers)
+    LOG.info("Gauss-Newton numbers: %s", payload)
+
+
+def write_summary(
+    table_csv: PathLike,
+    logistic_numbers: PathLike,
+    gauss_newton_numbers: PathLike,
+    output: PathLike,
+) -> None:
+    """results/summary.md from the table and the figures' numbers."""
+    text = summary.render(
+        tables.read_csv(table_csv),
+        json.loads(Path(logistic_numbers).read_text()),
+        json.loads(Path(gauss_newton_numbers).read_text()),
+    )
+    with storage.atomic_path(output) as tmp:
+        tmp.write_text(text)

@@ -1,0 +1,41 @@
+# Table 1 over the whole grid, and the summary of every claim the workflow tests.
+
+
+rule table1:
+    input:
+        table1_spectra(),
+    output:
+        csv="results/table1.csv",
+        markdown="results/table1.md",
+        latex="results/table1.tex",
+    log:
+        "results/logs/table1.log",
+    params:
+        runs=table1_runs(),
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../workflow/scripts/table1.py"
+
+
+rule summary:
+    input:
+        table="results/table1.csv",
+        logistic="results/fig10.json",
+        gauss_newton="results/fig_ggn.json",
+    output:
+        "results/summary.md",
+    log:
+        "results/logs/summary.log",
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=5,
+    conda:
+        ENV
+    script:
+        "../workflow/scripts/summary.py"

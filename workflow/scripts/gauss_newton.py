@@ -1,0 +1,15 @@
+"""Snakemake adapter: the Gauss-Newton term G at one checkpoint (rule gauss_newton)."""
+
+import _source_path  # noqa: F401  (src/ on sys.path)
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import build_gauss_newton
+
+with job(snakemake.log[0], snakemake.threads):
+    build_gauss_newton(
+        snakemake.input.checkpoint,
+        snakemake.input.dataset,
+        snakemake.output[0],
+        block_size=snakemake.params.block_size,
+        workers=snakemake.threads,
+    )
