@@ -61,6 +61,7 @@ rule fig10:
 rule fig_ggn:
     input:
         hessians=fig_ggn_matrices("hessians"),
+        spectra=fig_ggn_matrices("spectra"),
         ggns=fig_ggn_matrices("ggn"),
     output:
         figure="results/fig_ggn.pdf",

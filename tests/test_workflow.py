@@ -17,7 +17,7 @@ import pytest
 import torch
 import yaml
 
-from hessian_spectra import data, models, storage
+from hessian_spectra import data, models, spectrum, storage, tables
 from hessian_spectra.curvature import FlatModel, mean_cross_entropy
 
 pytestmark = pytest.mark.workflow
@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "src")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-FIGURES = ["results/fig1.pdf", "results/fig2.pdf"]
+FIGURES = ["results/fig1.pdf", "results/fig2.pdf", "results/fig10.pdf", "results/fig_ggn.pdf"]
+TABLES = ["results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md"]
 
 
 def copy_workflow(destination: Path) -> Path:
@@ -83,15 +84,17 @@ def planned_jobs(workdir: Path, *args: str, config: dict | None = None) -> dict[
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """A copy of the workflow in which the test config has built Figs. 1 and 2."""
+    """A copy of the workflow in which the test config has built every artefact."""
     workdir = copy_workflow(tmp_path_factory.mktemp("built"))
-    snakemake(workdir, *FIGURES, config=TEST_CONFIG)
+    snakemake(workdir, config=TEST_CONFIG)
     return workdir
 
 
-def test_figures_are_built(built):
+def test_every_artefact_is_built(built):
     for figure in FIGURES:
         assert (built / figure).read_bytes().startswith(b"%PDF")
+    for table in TABLES:
+        assert (built / table).stat().st_size > 0
     logs = list((built / "results" / "logs").rglob("*.log"))
     assert any("block" in log.read_text() for log in logs)  # progress reaches the logs
 
@@ -134,35 +137,80 @@ def test_rebuilding_from_scratch_gives_the_same_numbers(built):
     assert np.array_equal(storage.read_spectrum(built / target)[0], before)
 
 
+def test_table1_rows_are_the_counters_of_the_stored_spectra(built):
+    rows = tables.read_csv(built / "results/table1.csv")
+    grid = TEST_CONFIG["table1"]
+    size = 1
+    for key in ("n_classes", "algorithms", "activations", "cov"):
+        size *= len(grid[key])
+    assert len(rows) == size
+    for row in rows:
+        run = f"{row['algorithm']}-{row['activation']}-k{row['nc']}-cov{row['cov']:g}"
+        values, _ = storage.read_spectrum(built / f"results/blobs/spectra/{run}/final.h5")
+        counts = {key: row[key] for key in ("gap", "ratio", "heur", "cutoff")}
+        assert counts == spectrum.outlier_counts(values)
+        assert row["M"] == values.size and row["min"] == values.min()
+
+
+def test_summary_reports_every_claim(built):
+    text = (built / "results/summary.md").read_text()
+    for heading in (
+        "k clusters give k outliers",
+        "Negative eigenvalues",
+        "Marchenko-Pastur",
+        "H = G + R",
+    ):
+        assert heading in text
+    verdicts = re.findall(r"\*\*(holds|does not hold|mixed)\*\*", text)
+    assert len(verdicts) == 8  # one per claim
+
+
 def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
-    assert planned_jobs(built, *FIGURES, config=TEST_CONFIG) == {}  # up to date
+    assert planned_jobs(built, config=TEST_CONFIG) == {}  # up to date
     changed = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
     changed["blobs"]["train"]["sgd"]["batch_size"] = 20
-    jobs = planned_jobs(built, *FIGURES, config=changed)
-    ks = TEST_CONFIG["fig2"]["n_classes"]
-    assert set(jobs) == {"train_sgd", "hessian", "spectrum", "fig2"}
-    assert len(jobs["train_sgd"]) == len(ks)
+    jobs = planned_jobs(built, config=changed)
+    # Every SGD run of the grid, what is computed from them, and nothing of the GD runs,
+    # Fig. 1 or Fig. 10.
+    assert set(jobs) == {
+        "train_sgd",
+        "hessian",
+        "spectrum",
+        "gauss_newton",
+        "fig2",
+        "fig_ggn",
+        "table1",
+        "summary",
+        "all",
+    }
+    grid = TEST_CONFIG["table1"]
+    sgd_runs = len(grid["n_classes"]) * len(grid["activations"]) * len(grid["cov"])
+    assert len(jobs["train_sgd"]) == sgd_runs
     assert all("Params have changed" in reason for _, reason in jobs["train_sgd"])
     for rule in ("hessian", "spectrum"):
-        assert sorted(out for out, _ in jobs[rule]) == sorted(
-            f"results/blobs/{rule}s/sgd-relu-k{k}-cov1/final.h5".replace("spectrums", "spectra")
-            for k in ks
-        )
+        outputs = [out for out, _ in jobs[rule]]
+        assert len(outputs) == sgd_runs
+        assert all("/sgd-" in out and out.endswith("/final.h5") for out in outputs)
 
 
 def test_default_config_plans_every_artefact(tmp_path):
     jobs = planned_jobs(copy_workflow(tmp_path))
     counts = {rule: len(entries) for rule, entries in jobs.items()}
-    # Fig. 2's five SGD runs and Fig. 1's GD run (initial and final point); the k = 20
-    # dataset is shared by both figures.
+    # The 40 runs of the Table 1 grid (5 k x 2 cov datasets) include Fig. 2's SGD runs and
+    # Fig. 1's GD run, which adds its initial point; Fig. ggn adds two Gauss-Newton terms.
     assert counts == {
-        "blobs_dataset": 5,
-        "train_sgd": 5,
-        "train_gd": 1,
-        "hessian": 7,
-        "spectrum": 7,
+        "blobs_dataset": 10,
+        "train_sgd": 20,
+        "train_gd": 20,
+        "hessian": 41,
+        "spectrum": 41,
+        "gauss_newton": 2,
         "fig1": 1,
         "fig2": 1,
+        "fig10": 1,
+        "fig_ggn": 1,
+        "table1": 1,
+        "summary": 1,
         "all": 1,
     }
 

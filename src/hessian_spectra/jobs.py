@@ -18,6 +18,9 @@ LOG = logging.getLogger("hessian_spectra")
 def job(log_path: str | os.PathLike, threads: int) -> Iterator[logging.Logger]:
     """Log to `log_path` (and stderr) and give torch `threads` threads for the job's body.
 
+    The first line marks the start, so a log's timestamps span the whole job
+    (benchmarks/grid_profile.py reads them).
+
     An exception is written to the log with its traceback and then re-raised, so the job
     fails with the message in both the log and the scheduler's output.
     """
@@ -29,6 +32,7 @@ def job(log_path: str | os.PathLike, threads: int) -> Iterator[logging.Logger]:
         LOG.addHandler(handler)
     LOG.setLevel(logging.INFO)
     torch.set_num_threads(max(1, int(threads)))
+    LOG.info("job started with %d thread(s)", torch.get_num_threads())
     try:
         yield LOG
     except Exception:

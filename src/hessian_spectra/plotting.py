@@ -139,7 +139,8 @@ def logistic_regression_spectra(single_blobs, two_blobs) -> plt.Figure:
         values = result.eigenvalues
         nonzero = values[np.abs(values) > 1e-9 * np.abs(values).max()]
         low, high = marchenko_pastur_edges(result.alpha, result.variance)
-        ax.hist(nonzero, bins=30, density=True, alpha=0.6, label="Hessian")
+        heights, _, _ = ax.hist(nonzero, bins=30, density=True, alpha=0.6, label="Hessian")
+        ax.set_ylim(0, 1.4 * heights.max())  # at alpha = 1 the density diverges at zero
         grid = np.linspace(max(low, 1e-6 * high), high, 400)
         # The histogram shows only the non-zero part: rescale the density to unit mass.
         mass = min(1.0, 1.0 / result.alpha)

@@ -294,7 +294,8 @@ def figure_gauss_newton(
     """The spectra of H, G and R = H - G for each run, and the checks of Section 2.2.
 
     Each entry of `runs` has a `label`, the run's `n_classes`, and the paths of its
-    `hessian` and Gauss-Newton (`ggn`) files.
+    `hessian`, its Hessian's `spectrum` (computed once, by the spectrum rule) and its
+    Gauss-Newton (`ggn`) files.
     """
     spectra, payload = {}, {}
     for run in runs:

@@ -7,9 +7,13 @@ from hessian_spectra.steps import figure_gauss_newton
 
 with job(snakemake.log[0], snakemake.threads):
     runs = [
-        {**run, "hessian": hessian, "ggn": ggn}
-        for run, hessian, ggn in zip(
-            snakemake.params.runs, snakemake.input.hessians, snakemake.input.ggns, strict=True
+        {**run, "hessian": hessian, "spectrum": spectrum, "ggn": ggn}
+        for run, hessian, spectrum, ggn in zip(
+            snakemake.params.runs,
+            snakemake.input.hessians,
+            snakemake.input.spectra,
+            snakemake.input.ggns,
+            strict=True,
         )
     ]
     figure_gauss_newton(

@@ -1,0 +1,148 @@
+"""Table 1 rows and renderings, and the verdicts of summary.md."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hessian_spectra import summary, tables
+
+
+def spectrum_with(outliers: int) -> np.ndarray:
+    bulk = np.concatenate([-np.geomspace(3e-4, 1e-6, 100), np.linspace(1e-2, 1e-3, 200)])
+    return np.concatenate([bulk, np.geomspace(1.0, 0.1, outliers)])
+
+
+def test_row_has_our_counts_and_the_papers():
+    row = tables.table1_row(
+        spectrum_with(10), algorithm="gd", activation="relu", n_classes=10, cov=1
+    )
+    assert row["M"] == 310 and row["nc"] == 10
+    assert (row["ratio"], row["heur"]) == (10, 10)
+    assert (row["paper_gap"], row["paper_ratio"], row["paper_heur"]) == (11, 12, 10)
+    assert row["paper_cutoff"] == 0.003
+
+
+def test_row_outside_the_papers_table_has_no_paper_counts():
+    row = tables.table1_row(
+        spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10
+    )
+    assert all(row[f"paper_{key}"] is None for key in ("gap", "ratio", "heur", "cutoff"))
+
+
+def test_csv_round_trip_keeps_types_and_missing_values(tmp_path):
+    rows = [
+        tables.table1_row(spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1),
+        tables.table1_row(
+            np.array([-1.0, 0.5]), algorithm="gd", activation="tanh", n_classes=2, cov=1
+        ),
+    ]
+    tables.write_csv(rows, tmp_path / "t.csv")
+    assert tables.read_csv(tmp_path / "t.csv") == rows
+    assert rows[1]["heur"] is None
+
+
+def test_markdown_and_latex_show_ours_beside_the_papers():
+    rows = [
+        tables.table1_row(spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1),
+        tables.table1_row(spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10),
+    ]
+    markdown = tables.to_markdown(rows)
+    assert "| SGD relu | 305 | 1 |" in markdown
+    # gap, ratio, elbow: ours (the paper's), then our cutoff (the paper's)
+    assert "| 1 (6) | 5 (7) | 5 (7) | 0.01 (0.002) |" in markdown
+    assert "| 2 | 1 | 2 | 2 | 0.01 |" in markdown  # no paper row: our numbers alone
+    latex = tables.to_latex(rows)
+    assert latex.startswith(r"\begin{tabular}") and latex.count(r"\\") == 3
+
+
+def test_agreement_counts_exact_and_near_hits():
+    rows = [{"nc": 5, "gap": 5}, {"nc": 5, "gap": 6}, {"nc": 5, "gap": None}]
+    assert tables.agreement(rows, "gap") == (1, 3)
+    assert tables.agreement(rows, "gap", tolerance=1) == (2, 3)
+
+
+LOGISTIC = {
+    "single_blob": [{"alpha": 1.0, "M": 100, "N": 100, "ks_distance": 0.02}],
+    "two_blobs": {
+        "alpha": 0.1,
+        "M": 200,
+        "N": 1000,
+        "spike": 10.0,
+        "predicted_outlier": 5.0,
+        "largest": 5.1,
+        "n_above_bulk": 1,
+    },
+}
+GAUSS_NEWTON = {
+    "run": {
+        "rank_G": 90,
+        "rank_bound": 100,
+        "min_G": -1e-18,
+        "max_G": 1.0,
+        "min_H": -0.1,
+        "max_H": 1.0,
+        "min_R": -0.2,
+        "top_k_relative_difference": 0.01,
+    },
+}
+
+
+def rows_for(counts: dict[int, int]) -> list[dict]:
+    return [
+        {
+            "algorithm": "sgd",
+            "activation": "relu",
+            "cov": 1.0,
+            "nc": k,
+            "gap": c,
+            "ratio": c,
+            "heur": c,
+            "min": -1e-4,
+            "max": 1.0,
+        }
+        for k, c in counts.items()
+    ]
+
+
+def test_summary_marks_claims_that_the_numbers_show():
+    text = summary.render(rows_for({2: 2, 5: 5}), LOGISTIC, GAUSS_NEWTON)
+    assert "within one of k in 2/2 runs: **holds**" in text
+    assert "k=2: 2, k=5: 5" in text and "**holds** (2/2)" in text
+    assert "below 0.1 in 2/2 runs" in text
+    assert "(1/1 fits below the critical value)" in text
+    assert "relative error 2.0%" in text
+    assert text.count("**does not hold**") == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda rows, log, ggn: rows[0].update(gap=9, ratio=9, heur=9), "**mixed**"),
+        (
+            lambda rows, log, ggn: log["two_blobs"].update(largest=6.0),
+            "one outlier at the BBP location: **does not hold**",
+        ),
+        (
+            lambda rows, log, ggn: log["single_blob"][0].update(ks_distance=0.5),
+            "ratio M/N: **does not hold**",
+        ),
+        (
+            lambda rows, log, ggn: ggn["run"].update(rank_G=101),
+            "rank(G) <= N (k - 1): **does not hold**",
+        ),
+        (
+            lambda rows, log, ggn: ggn["run"].update(min_R=-0.05),
+            "(lambda_min(R) <= lambda_min(H), Weyl's inequality with G >= 0): **does not hold**",
+        ),
+    ],
+)
+def test_summary_refuses_claims_the_numbers_contradict(change, expected):
+    rows = rows_for({2: 2, 5: 5})
+    logistic = {
+        "single_blob": [dict(LOGISTIC["single_blob"][0])],
+        "two_blobs": dict(LOGISTIC["two_blobs"]),
+    }
+    gauss_newton = {"run": dict(GAUSS_NEWTON["run"])}
+    change(rows, logistic, gauss_newton)
+    assert expected in summary.render(rows, logistic, gauss_newton)
