@@ -2,6 +2,7 @@
 # The paths themselves are written out in each rule, so a reader sees every file pattern.
 
 from hessian_spectra.resources import (
+    dense_matrix_mb,
     hessian_job_mem_mb,
     mlp_parameter_count,
     spectrum_job_mem_mb,
@@ -16,6 +17,7 @@ wildcard_constraints:
     k=r"\d+",
     cov=r"\d+(\.\d+)?",
     point=r"init|final|step\d+",
+    part=r"\d+",
 
 
 def number(value):
@@ -51,7 +53,9 @@ def blob_parameter_count(wildcards):
 def blob_spectrum(figure, n_classes, point):
     """The spectrum file of one blob run, as configured for `figure`."""
     settings = config[figure]
-    run = run_id(settings["algorithm"], settings["activation"], n_classes, settings["cov"])
+    run = run_id(
+        settings["algorithm"], settings["activation"], n_classes, settings["cov"]
+    )
     return f"results/blobs/spectra/{run}/{point}.h5"
 
 
@@ -91,9 +95,7 @@ def table1_runs():
 
 
 def table1_spectra():
-    return [
-        f"results/blobs/spectra/{run_id(**run)}/final.h5" for run in table1_runs()
-    ]
+    return [f"results/blobs/spectra/{run_id(**run)}/final.h5" for run in table1_runs()]
 
 
 def fig_ggn_runs():

@@ -46,14 +46,14 @@ rule fig10:
         numbers="results/fig10.json",
     log:
         "results/logs/fig10.log",
-    params:
-        settings=plain(config["fig10"]),
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=2048,
         runtime=10,
-    conda:
-        ENV
+    params:
+        settings=plain(config["fig10"]),
     script:
         "../workflow/scripts/fig10.py"
 
@@ -68,9 +68,8 @@ rule fig_ggn:
         numbers="results/fig_ggn.json",
     log:
         "results/logs/fig_ggn.log",
-    params:
-        runs=fig_ggn_runs(),
-        top=config["fig_ggn"]["top"],
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=lambda wildcards: max(
@@ -85,7 +84,8 @@ rule fig_ggn:
         )
         * 2,
         runtime=30,
-    conda:
-        ENV
+    params:
+        runs=fig_ggn_runs(),
+        top=config["fig_ggn"]["top"],
     script:
         "../workflow/scripts/fig_ggn.py"

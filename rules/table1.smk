@@ -10,14 +10,13 @@ rule table1:
         latex="results/table1.tex",
     log:
         "results/logs/table1.log",
-    params:
-        runs=table1_runs(),
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1024,
-        runtime=10,
-    conda:
-        ENV
+    params:
+        runs=table1_runs(),
     script:
         "../workflow/scripts/table1.py"
 
@@ -31,11 +30,11 @@ rule summary:
         "results/summary.md",
     log:
         "results/logs/summary.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1024,
         runtime=5,
-    conda:
-        ENV
     script:
         "../workflow/scripts/summary.py"

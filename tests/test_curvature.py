@@ -13,10 +13,11 @@ from hessian_spectra.curvature import (
     GaussNewtonOperator,
     HessianOperator,
     assemble_hessian,
+    gather_hessian,
     mean_cross_entropy,
     symmetry_error,
 )
-from hessian_spectra.storage import BLOCKS_DONE_DATASET, HESSIAN_DATASET
+from hessian_spectra.storage import BLOCKS_DONE_DATASET, HESSIAN_DATASET, ArtefactError
 
 from .conftest import random_split
 
@@ -225,3 +226,48 @@ def test_logistic_regression_closed_form():
     sigma = torch.sigmoid(x @ w)
     closed = (x.T * (sigma * (1 - sigma))) @ x / 50
     assert relative_error(HessianOperator(loss, w).dense(), closed) < 1e-13
+
+
+@pytest.mark.parametrize(("parts", "block_size"), [(4, 8), (3, 5), (7, 8)])
+def test_parts_gathered_equal_the_single_job_matrix(tmp_path, tiny_problem, parts, block_size):
+    loss, theta, _, _ = tiny_problem
+    single = tmp_path / "single.h5"
+    assemble_hessian(HessianOperator(loss, theta), single, block_size=block_size, attrs=ATTRS)
+    paths = [tmp_path / f"part{i}.h5" for i in range(parts)]
+    for i, path in enumerate(paths):  # each part in its own "job", with its own operator
+        assemble_hessian(
+            HessianOperator(loss, theta),
+            path,
+            block_size=block_size,
+            attrs=ATTRS,
+            part=i,
+            parts=parts,
+        )
+    gathered = tmp_path / "gathered.h5"
+    gather_hessian(paths, gathered)
+    expected, expected_attrs = read_file(single)
+    got, got_attrs = read_file(gathered)
+    assert np.array_equal(got, expected)
+    assert got_attrs["symmetry_error"] == expected_attrs["symmetry_error"]
+    assert got_attrs["gathered_from_parts"] == parts
+
+
+def test_gather_refuses_parts_out_of_order_or_of_another_assembly(tmp_path, tiny_problem):
+    loss, theta, _, _ = tiny_problem
+    paths = []
+    for i, sha in enumerate(["abc", "abc", "other"]):
+        path = tmp_path / f"part{i}.h5"
+        assemble_hessian(
+            HessianOperator(loss, theta),
+            path,
+            block_size=8,
+            attrs={"checkpoint_sha256": sha},
+            part=i,
+            parts=3,
+        )
+        paths.append(path)
+    with pytest.raises(ArtefactError, match=r"part2\.h5 differs .* \['checkpoint_sha256'\]"):
+        gather_hessian(paths, tmp_path / "out.h5")
+    with pytest.raises(ArtefactError, match="are not parts 0..2 in order"):
+        gather_hessian([paths[1], paths[0]], tmp_path / "out.h5")
+    assert not (tmp_path / "out.h5").exists()

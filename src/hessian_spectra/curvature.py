@@ -37,6 +37,8 @@ from .data import Split
 from .storage import (
     BLOCKS_DONE_DATASET,
     HESSIAN_DATASET,
+    ArtefactError,
+    atomic_path,
     attrs_dict,
     hessian_chunk_rows,
     set_attrs,
@@ -244,14 +246,17 @@ def fill_blocks(
     *,
     block_size: int,
     workers: int = 1,
+    first_block: int = 0,
 ) -> None:
     """Compute the listed row blocks that `done` does not mark, writing each as it comes.
 
-    `dataset` holds rows of H (any M x M float64 dataset); `done[b]` is set and the file
-    flushed after block b is written, so an interruption loses at most the blocks in flight.
+    `dataset` holds the rows of the matrix from block `first_block` on (all M rows when it
+    is 0); `done[b - first_block]` is set and the file flushed after block b is written, so
+    an interruption loses at most the blocks in flight.
     """
     marked = done[()]
-    todo = [b for b in blocks if not marked[b]]
+    row_offset = first_block * block_size
+    todo = [b for b in blocks if not marked[b - first_block]]
     total = len(todo)
     if total == 0:
         return
@@ -268,8 +273,8 @@ def fill_blocks(
         _computed_blocks(operator, todo, block_size, workers), start=1
     ):
         start, stop = block_bounds(block, operator.dim, block_size)
-        dataset[start:stop] = rows.numpy()
-        done[block] = True
+        dataset[start - row_offset : stop - row_offset] = rows.numpy()
+        done[block - first_block] = True
         dataset.file.flush()
         if count % report_every == 0 or count == total:
             elapsed = time.perf_counter() - started
@@ -298,6 +303,13 @@ def symmetry_error(dataset: h5py.Dataset, slab_rows: int) -> float:
     return worst_diff / largest if largest > 0 else 0.0
 
 
+def part_blocks(n_blocks: int, part: int, parts: int) -> range:
+    """The contiguous range of row blocks that part `part` of `parts` computes."""
+    if not 0 <= part < parts:
+        raise ValueError(f"part {part} is not in 0..{parts - 1}")
+    return range(n_blocks * part // parts, n_blocks * (part + 1) // parts)
+
+
 def assemble_hessian(
     operator: RowOperator,
     path: str | os.PathLike,
@@ -305,20 +317,31 @@ def assemble_hessian(
     block_size: int,
     attrs: Mapping[str, Any],
     workers: int = 1,
+    part: int = 0,
+    parts: int = 1,
     memory_budget_bytes: int = 512 << 20,
 ) -> None:
-    """Build the whole Hessian into `path` (dataset `hessian`, M x M float64, chunked rows).
+    """Build the matrix, or part `part` of `parts` of its rows, into `path`.
+
+    The dataset `hessian` holds rows `row_start`..`row_stop` (attributes) of the M x M
+    float64 matrix, chunked by rows; with `parts` = 1 that is the whole matrix, and its
+    symmetry error is recorded. Parts are joined by `gather_hessian`.
 
     Work in progress lives in `<path>.partial`. A rerun with the same `attrs` (which should
-    identify the checkpoint, e.g. by its hash) and block size resumes from its completed
-    blocks and gives the same matrix; a partial file of anything else is discarded. Only a
-    complete matrix, with its symmetry error recorded, is renamed to `path`.
+    identify the checkpoint, e.g. by its hash), block size and part resumes from its
+    completed blocks and gives the same matrix; a partial file of anything else is
+    discarded. Only a complete file is renamed to `path`.
     """
     path = Path(path)
     dim = operator.dim
-    n_blocks = block_count(dim, block_size)
+    blocks = part_blocks(block_count(dim, block_size), part, parts)
+    row_start = blocks.start * block_size
+    row_stop = min(blocks.stop * block_size, dim)
     partial = path.with_name(path.name + ".partial")
-    identity = {**attrs, "parameter_count": dim, "block_size": block_size, "dtype": "float64"}
+    identity = {
+        **attrs, "parameter_count": dim, "block_size": block_size, "dtype": "float64",
+        "part": part, "parts": parts, "row_start": row_start, "row_stop": row_stop,
+    }  # fmt: skip
     if partial.exists() and not _resumable(partial, identity):
         LOG.info("discarding %s: it belongs to another checkpoint or layout", partial)
         partial.unlink()
@@ -329,9 +352,12 @@ def assemble_hessian(
         with h5py.File(partial, "w") as handle:
             chunk_rows = hessian_chunk_rows(dim, block_size)
             handle.create_dataset(
-                HESSIAN_DATASET, shape=(dim, dim), dtype="float64", chunks=(chunk_rows, dim)
+                HESSIAN_DATASET,
+                shape=(row_stop - row_start, dim),
+                dtype="float64",
+                chunks=(min(chunk_rows, max(1, row_stop - row_start)), dim),
             )
-            handle.create_dataset(BLOCKS_DONE_DATASET, shape=(n_blocks,), dtype=bool)
+            handle.create_dataset(BLOCKS_DONE_DATASET, shape=(len(blocks),), dtype=bool)
             set_attrs(handle, identity)
 
     with h5py.File(partial, "r+") as handle:
@@ -339,15 +365,88 @@ def assemble_hessian(
             operator,
             handle[HESSIAN_DATASET],
             handle[BLOCKS_DONE_DATASET],
-            range(n_blocks),
+            blocks,
             block_size=block_size,
             workers=workers,
+            first_block=blocks.start,
         )
-        slab_rows = max(1, min(dim, memory_budget_bytes // (2 * 8 * dim)))
-        error = symmetry_error(handle[HESSIAN_DATASET], slab_rows)
-        handle.attrs["symmetry_error"] = error
-        LOG.info("symmetry error max|H - H^T| / max|H| = %.3e", error)
+        if parts == 1:
+            _record_symmetry(handle, memory_budget_bytes)
     os.replace(partial, path)
+
+
+def _record_symmetry(handle: h5py.File, memory_budget_bytes: int) -> None:
+    dataset = handle[HESSIAN_DATASET]
+    dim = dataset.shape[1]
+    slab_rows = max(1, min(dim, memory_budget_bytes // (2 * 8 * dim)))
+    error = symmetry_error(dataset, slab_rows)
+    handle.attrs["symmetry_error"] = error
+    LOG.info("symmetry error max|H - H^T| / max|H| = %.3e", error)
+
+
+PART_KEYS = ("part", "row_start", "row_stop")
+
+
+def gather_hessian(
+    part_paths: Iterable[str | os.PathLike],
+    output: str | os.PathLike,
+    *,
+    memory_budget_bytes: int = 512 << 20,
+) -> None:
+    """Join the row parts written by `assemble_hessian(part=i, parts=S)` into one matrix.
+
+    The parts are copied (not linked as an HDF5 virtual dataset: they are temporary files,
+    and the spectrum reads the whole matrix anyway). They must come from one assembly
+    (equal attributes but for the part and its rows), be complete, and cover the rows in
+    order; the joined file equals the one a single job writes, with its symmetry error.
+    """
+    parts = [Path(path) for path in part_paths]
+    infos = []
+    for path in parts:
+        with h5py.File(path, "r") as handle:
+            attrs = attrs_dict(handle)
+            shape = handle[HESSIAN_DATASET].shape
+            complete = bool(handle[BLOCKS_DONE_DATASET][()].all())
+        if not complete:
+            raise ArtefactError(f"Hessian part {path} is incomplete")
+        if shape != (attrs["row_stop"] - attrs["row_start"], attrs["parameter_count"]):
+            raise ArtefactError(
+                f"Hessian part {path}: dataset '{HESSIAN_DATASET}' has shape {shape}, expected "
+                f"rows {attrs['row_start']}..{attrs['row_stop']} of "
+                f"{attrs['parameter_count']} columns"
+            )
+        infos.append(attrs)
+    shared = {key: value for key, value in infos[0].items() if key not in PART_KEYS}
+    for path, attrs in zip(parts, infos, strict=True):
+        differing = sorted(key for key in shared if attrs.get(key) != shared[key])
+        if differing:
+            raise ArtefactError(f"Hessian part {path} differs from {parts[0]} in {differing}")
+    if [a["part"] for a in infos] != list(range(shared["parts"])):
+        raise ArtefactError(
+            f"Hessian parts {[str(p) for p in parts]} are not parts "
+            f"0..{shared['parts'] - 1} in order"
+        )
+    dim = shared["parameter_count"]
+    with atomic_path(output) as tmp, h5py.File(tmp, "w") as handle:
+        rows = hessian_chunk_rows(dim, shared["block_size"])
+        dataset = handle.create_dataset(
+            HESSIAN_DATASET, shape=(dim, dim), dtype="float64", chunks=(rows, dim)
+        )
+        for path, attrs in zip(parts, infos, strict=True):
+            with h5py.File(path, "r") as source:
+                dataset[attrs["row_start"] : attrs["row_stop"]] = source[HESSIAN_DATASET][()]
+        set_attrs(
+            handle,
+            {
+                **shared,
+                "part": 0,
+                "parts": 1,
+                "row_start": 0,
+                "row_stop": dim,
+                "gathered_from_parts": len(parts),
+            },
+        )
+        _record_symmetry(handle, memory_budget_bytes)
 
 
 def _resumable(partial: Path, identity: Mapping[str, Any]) -> bool:

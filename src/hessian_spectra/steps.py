@@ -121,8 +121,11 @@ def build_hessian(
     block_size: int,
     chunk_size: int | None,
     workers: int,
+    part: int = 0,
+    parts: int = 1,
 ) -> None:
-    """The exact float64 Hessian of the mean training loss at a checkpoint, into HDF5."""
+    """The exact float64 Hessian of the mean training loss at a checkpoint, into HDF5
+    (or rows part `part` of `parts`, for `curvature.gather_hessian`)."""
     state, flat, train_split = _trained_problem(checkpoint, dataset)
     operator = HessianOperator(
         mean_cross_entropy(flat, train_split, chunk_size), state["parameters"]

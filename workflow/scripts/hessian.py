@@ -1,4 +1,5 @@
-"""Snakemake adapter: the exact Hessian at one checkpoint (rule hessian)."""
+"""Snakemake adapter: the exact Hessian at one checkpoint, or a part of its rows
+(rules hessian and hessian_part)."""
 
 import _source_path  # noqa: F401  (src/ on sys.path)
 
@@ -13,4 +14,6 @@ with job(snakemake.log[0], snakemake.threads):
         block_size=snakemake.params.block_size,
         chunk_size=snakemake.params.chunk_size,
         workers=snakemake.threads,
+        part=snakemake.params.part,
+        parts=snakemake.params.parts,
     )
