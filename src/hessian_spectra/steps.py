@@ -137,13 +137,23 @@ def build_hessian(
         "chunk_size": chunk_size,
     }
     LOG.info(
-        "Hessian of %s at step %d: M = %d, N = %d",
+        "Hessian of %s at step %d: M = %d, N = %d, rows part %d of %d",
         state["run"],
         state["step"],
         operator.dim,
         len(train_split),
+        part + 1,
+        parts,
     )
-    assemble_hessian(operator, output, block_size=block_size, attrs=attrs, workers=workers)
+    assemble_hessian(
+        operator,
+        output,
+        block_size=block_size,
+        attrs=attrs,
+        workers=workers,
+        part=part,
+        parts=parts,
+    )
 
 
 def build_gauss_newton(

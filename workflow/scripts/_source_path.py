@@ -1,6 +1,7 @@
-"""Puts the checkout's src/ first on sys.path, so every job imports this workflow's own
-hessian_spectra whether or not it is installed (a conda env made by --sdm conda, a
-cluster node). Snakemake adds this folder to sys.path of every script it runs."""
+"""Puts the checkout's src/ first on sys.path, so a job finds hessian_spectra where it is
+not installed (a conda env made by --sdm conda, a cluster node's Python). Snakemake adds
+this folder to sys.path of every script it runs. (An editable install, `pip install -e`,
+takes precedence through its import hook; it points at a checkout's src/ all the same.)"""
 
 import sys
 from pathlib import Path
