@@ -16,6 +16,10 @@ configfile: "config/config.yaml"
 
 validate(config, "config/schema.yaml")
 
+
+report: "report/workflow.rst"
+
+
 # The numerical core lives in src/hessian_spectra; the rules use its torch-free size
 # helpers, and each script puts src/ on its path (workflow/scripts/_source_path.py), so the
 # workflow runs from a checkout whether or not the package is installed.

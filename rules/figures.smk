@@ -6,7 +6,11 @@ rule fig1:
         initial=blob_spectrum("fig1", config["fig1"]["n_classes"], "init"),
         final=blob_spectrum("fig1", config["fig1"]["n_classes"], "final"),
     output:
-        "results/fig1.pdf",
+        report(
+            "results/fig1.pdf",
+            caption="../report/fig1.rst",
+            category="2.1 A first look at the spectrum",
+        ),
     log:
         "results/logs/fig1.log",
     conda:
@@ -23,7 +27,11 @@ rule fig2:
     input:
         **fig2_spectra(),
     output:
-        "results/fig2.pdf",
+        report(
+            "results/fig2.pdf",
+            caption="../report/fig2.rst",
+            category="3.1 Data and eigenvalues",
+        ),
     log:
         "results/logs/fig2.log",
     conda:
@@ -42,7 +50,11 @@ rule fig2:
 
 rule fig10:
     output:
-        figure="results/fig10.pdf",
+        figure=report(
+            "results/fig10.pdf",
+            caption="../report/fig10.rst",
+            category="Appendix B: random-matrix theory",
+        ),
         numbers="results/fig10.json",
     log:
         "results/logs/fig10.log",
@@ -64,7 +76,11 @@ rule fig_ggn:
         spectra=fig_ggn_matrices("spectra"),
         ggns=fig_ggn_matrices("ggn"),
     output:
-        figure="results/fig_ggn.pdf",
+        figure=report(
+            "results/fig_ggn.pdf",
+            caption="../report/fig_ggn.rst",
+            category="2.2 Gauss-Newton decomposition",
+        ),
         numbers="results/fig_ggn.json",
     log:
         "results/logs/fig_ggn.log",

@@ -6,7 +6,11 @@ rule table1:
         table1_spectra(),
     output:
         csv="results/table1.csv",
-        markdown="results/table1.md",
+        markdown=report(
+            "results/table1.md",
+            caption="../report/table1.rst",
+            category="3.1 Data and eigenvalues",
+        ),
         latex="results/table1.tex",
     log:
         "results/logs/table1.log",
@@ -27,7 +31,11 @@ rule summary:
         logistic="results/fig10.json",
         gauss_newton="results/fig_ggn.json",
     output:
-        "results/summary.md",
+        report(
+            "results/summary.md",
+            caption="../report/summary.rst",
+            category="Summary of the claims",
+        ),
     log:
         "results/logs/summary.log",
     conda:

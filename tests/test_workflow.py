@@ -23,7 +23,7 @@ from hessian_spectra.curvature import FlatModel, mean_cross_entropy
 pytestmark = pytest.mark.workflow
 
 REPO = Path(__file__).resolve().parents[1]
-PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "src")
+PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "report", "src")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
 FIGURES = ["results/fig1.pdf", "results/fig2.pdf", "results/fig10.pdf", "results/fig_ggn.pdf"]
@@ -97,6 +97,21 @@ def test_every_artefact_is_built(built):
         assert (built / table).stat().st_size > 0
     logs = list((built / "results" / "logs").rglob("*.log"))
     assert any("block" in log.read_text() for log in logs)  # progress reaches the logs
+
+
+def test_report_collects_every_artefact_with_its_caption(built):
+    snakemake(built, "--report", "results/report.html", config=TEST_CONFIG)
+    html = (built / "results/report.html").read_text()
+    for category in (
+        "2.1 A first look at the spectrum",
+        "3.1 Data and eigenvalues",
+        "2.2 Gauss-Newton decomposition",
+        "Appendix B: random-matrix theory",
+        "Summary of the claims",
+    ):
+        assert category in html
+    for name in ("fig1.pdf", "fig2.pdf", "fig10.pdf", "fig_ggn.pdf", "table1.md", "summary.md"):
+        assert name in html
 
 
 def test_spectra_have_one_eigenvalue_per_parameter(built):
