@@ -34,6 +34,7 @@ rule train_sgd:
     threads: 1
     resources:
         mem_mb=2048,
+        runtime=60,
     params:
         run="sgd-{act}-k{k}-cov{cov}",
         training=training_params("sgd"),

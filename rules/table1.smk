@@ -19,6 +19,7 @@ rule table1:
     threads: 1
     resources:
         mem_mb=1024,
+        runtime=10,
     params:
         runs=table1_runs(),
     script:
