@@ -113,3 +113,39 @@ def test_no_clear_gap_gives_no_agreement_between_counters():
 def test_outlier_counts_keys():
     counts = outlier_counts(scree_like_a_trained_net(5, seed=1))
     assert counts == {"gap": 1, "ratio": 5, "heur": 5, "cutoff": 1e-2}
+
+
+def test_lanczos_extremes_agree_with_the_dense_spectrum_of_a_hessian():
+    """Top and bottom 20 eigenvalues of a real network Hessian by Lanczos over Hessian-vector
+    products, against all eigenvalues of the assembled matrix."""
+    import torch
+
+    from hessian_spectra.curvature import FlatModel, HessianOperator, mean_cross_entropy
+    from hessian_spectra.spectrum import lanczos_extremes
+
+    from .conftest import random_split, tiny_mlp
+
+    flat = FlatModel(tiny_mlp("tanh", dim=12, hidden=(10, 8), n_classes=4))
+    data = random_split(n=40, dim=12, n_classes=4, seed=2)
+    operator = HessianOperator(mean_cross_entropy(flat, data), flat.flatten())
+    dense = dense_eigenvalues(operator.dense().numpy())
+
+    def matvec(vector):
+        return operator.matvec(torch.from_numpy(vector)).numpy()
+
+    scale = np.abs(dense).max()
+    top = lanczos_extremes(matvec, operator.dim, 20, which="largest")
+    bottom = lanczos_extremes(matvec, operator.dim, 20, which="smallest")
+    np.testing.assert_allclose(top.eigenvalues, dense[-20:], rtol=0, atol=1e-8 * scale)
+    np.testing.assert_allclose(bottom.eigenvalues, dense[:20], rtol=0, atol=1e-8 * scale)
+    assert dense[0] < 0 < dense[-1]  # both ends are real ends, not zeros
+    assert 20 < top.products < operator.dim * 5
+
+
+def test_lanczos_refuses_bad_requests():
+    from hessian_spectra.spectrum import lanczos_extremes
+
+    with pytest.raises(ValueError, match="which"):
+        lanczos_extremes(lambda v: v, 10, 2, which="middle")
+    with pytest.raises(ValueError, match="k must be in 1..9"):
+        lanczos_extremes(lambda v: v, 10, 10, which="largest")

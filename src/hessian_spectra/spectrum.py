@@ -125,3 +125,45 @@ def outlier_counts(eigenvalues: np.ndarray) -> dict:
         "ratio": count_above_largest_ratio(eigenvalues),
         **{"heur" if key == "count" else key: value for key, value in asdict(found).items()},
     }
+
+
+@dataclass(frozen=True)
+class ExtremeEigenvalues:
+    """The k largest or smallest eigenvalues from Lanczos, ascending, and what it cost."""
+
+    eigenvalues: np.ndarray
+    which: str
+    products: int
+    tolerance: float
+
+
+def lanczos_extremes(
+    matvec, dim: int, k: int, *, which: str, tolerance: float = 1e-10, seed: int = 0
+) -> ExtremeEigenvalues:
+    """The `k` largest (`which="largest"`) or smallest eigenvalues of a symmetric operator.
+
+    Matrix-free: `scipy.sparse.linalg.eigsh` (implicitly restarted Lanczos, ARPACK) over a
+    `LinearOperator` whose product is `matvec` (a float64 vector -> vector map, e.g. a
+    Hessian-vector product), for matrices too large to hold. The start vector is seeded, so
+    the result is reproducible.
+    """
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    modes = {"largest": "LA", "smallest": "SA"}
+    if which not in modes:
+        raise ValueError(f"which must be one of {sorted(modes)}, got {which!r}")
+    if not 0 < k < dim:
+        raise ValueError(f"k must be in 1..{dim - 1} for a {dim} x {dim} operator, got {k}")
+    count = 0
+
+    def product(vector: np.ndarray) -> np.ndarray:
+        nonlocal count
+        count += 1
+        return np.asarray(matvec(np.asarray(vector, dtype=np.float64).ravel()), dtype=np.float64)
+
+    operator = LinearOperator((dim, dim), matvec=product, dtype=np.float64)
+    start = np.random.default_rng(seed).standard_normal(dim)
+    values = eigsh(
+        operator, k=k, which=modes[which], tol=tolerance, v0=start, return_eigenvectors=False
+    )
+    return ExtremeEigenvalues(np.sort(values), which, count, tolerance)
