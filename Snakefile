@@ -31,6 +31,7 @@ include: "rules/blobs.smk"
 include: "rules/hessian.smk"
 include: "rules/figures.smk"
 include: "rules/table1.smk"
+include: "rules/mnist.smk"
 
 
 rule all:
@@ -41,4 +42,6 @@ rule all:
         rules.fig10.output,
         rules.fig_ggn.output,
         rules.table1.output,
+        rules.fig3_fig5.output,
+        rules.fig4_fig6.output,
         rules.summary.output,

@@ -2,6 +2,7 @@
 # The paths themselves are written out in each rule, so a reader sees every file pattern.
 
 from hessian_spectra.resources import (
+    convnet_parameter_count,
     dense_matrix_mb,
     hessian_job_mem_mb,
     mlp_parameter_count,
@@ -18,6 +19,7 @@ wildcard_constraints:
     cov=r"\d+(\.\d+)?",
     point=r"init|final|step\d+",
     part=r"\d+",
+    net=r"fc-h\d+|conv-bs\d+",
 
 
 def number(value):
@@ -107,3 +109,58 @@ def fig_ggn_runs():
 
 def fig_ggn_matrices(kind):
     return [f"results/blobs/{kind}/{run['label']}/final.h5" for run in fig_ggn_runs()]
+
+
+# --- MNIST-1K ---------------------------------------------------------------------------
+
+
+def mnist_nets(family):
+    """Run names: fc-h<width> for Figs. 3 and 5, conv-bs<batch> for Figs. 4 and 6."""
+    if family == "fc":
+        return [f"fc-h{h}" for h in config["mnist"]["fc"]["hidden"]]
+    conv = config["mnist"]["conv"]
+    return [f"conv-bs{conv['small_batch']}", f"conv-bs{conv['large_batch']}"]
+
+
+def mnist_architecture(net):
+    activation = config["mnist"]["activation"]
+    if net.startswith("fc-h"):
+        return {"kind": "mlp", "hidden": [int(net[4:])], "activation": activation}
+    return {"kind": "convnet", "activation": activation}
+
+
+def mnist_training(net):
+    """Training settings of one MNIST run; a convnet's batch size is in its name."""
+    if net.startswith("fc-h"):
+        fc = config["mnist"]["fc"]
+        return plain({key: value for key, value in fc.items() if key != "hidden"})
+    conv = config["mnist"]["conv"]
+    return {
+        "batch_size": int(net[len("conv-bs") :]),
+        **{key: conv[key] for key in ("learning_rate", "steps", "log_every", "seed")},
+    }
+
+
+def mnist_parameter_count(net):
+    if net.startswith("fc-h"):
+        return mlp_parameter_count(784, [int(net[4:])], 10)
+    return convnet_parameter_count()
+
+
+def mnist_spectrum_method(net):
+    limit = config["mnist"]["spectrum"]["dense_max_params"]
+    return "dense" if mnist_parameter_count(net) <= limit else "lanczos"
+
+
+def mnist_spectra(family):
+    return {
+        net.replace("-", "_"): f"results/mnist/spectra/{net}/final.h5"
+        for net in mnist_nets(family)
+    }
+
+
+def mnist_labels(family):
+    if family == "fc":
+        return [f"hidden = {h}" for h in config["mnist"]["fc"]["hidden"]]
+    conv = config["mnist"]["conv"]
+    return [f"SB (batch {conv['small_batch']})", f"LB (batch {conv['large_batch']})"]

@@ -149,3 +149,24 @@ def test_lanczos_refuses_bad_requests():
         lanczos_extremes(lambda v: v, 10, 2, which="middle")
     with pytest.raises(ValueError, match="k must be in 1..9"):
         lanczos_extremes(lambda v: v, 10, 10, which="largest")
+
+
+def test_lanczos_product_cap_returns_what_converged():
+    """A clustered bottom (like a trained net's) with a tiny product budget: fewer than k
+    eigenvalues come back, each a true one, and the count is reported."""
+    from hessian_spectra.spectrum import lanczos_extremes
+
+    rng = np.random.default_rng(0)
+    diagonal = np.concatenate([-1e-3 * rng.random(400), rng.random(1600)])
+
+    def matvec(vector):
+        return diagonal * vector
+
+    capped = lanczos_extremes(
+        matvec, diagonal.size, 40, which="smallest", tolerance=1e-12, max_products=150
+    )
+    full = lanczos_extremes(matvec, diagonal.size, 40, which="smallest", tolerance=1e-12)
+    assert full.converged == 40
+    np.testing.assert_allclose(full.eigenvalues, np.sort(diagonal)[:40], atol=1e-12)
+    assert capped.converged < 40 and capped.products < full.products
+    assert all(np.isclose(diagonal, value, atol=1e-9).any() for value in capped.eigenvalues)

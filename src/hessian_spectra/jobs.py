@@ -42,3 +42,14 @@ def job(log_path: str | os.PathLike, threads: int) -> Iterator[logging.Logger]:
         for handler in handlers:
             LOG.removeHandler(handler)
             handler.close()
+
+
+def resolve_device(name: str) -> torch.device:
+    """ "auto" is CUDA when a GPU is visible, else the CPU; "cuda" without one is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for, but torch sees no GPU; use 'auto'")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {name!r}; choose auto, cpu or cuda")
+    return torch.device(name)

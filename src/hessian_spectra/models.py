@@ -16,6 +16,7 @@ __all__ = [
     "initialise",
     "mlp_parameter_count",
     "mlp_spec",
+    "spec_for",
 ]
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
@@ -54,6 +55,22 @@ def _convnet(spec: dict) -> nn.Sequential:
         nn.Linear(320, 50, **f64), act(),
         nn.Linear(50, spec["n_classes"], **f64),
     )  # fmt: skip
+
+
+def spec_for(architecture: dict, input_dim: int, n_classes: int) -> dict:
+    """The full spec of `architecture` ({"kind": "mlp", "hidden": [...], "activation": ...}
+    or {"kind": "convnet", "activation": ...}) for data of the given shape."""
+    kind = architecture.get("kind")
+    if kind == "mlp":
+        return mlp_spec(input_dim, architecture["hidden"], n_classes, architecture["activation"])
+    if kind == "convnet":
+        spec = convnet_spec(architecture["activation"])
+        if (input_dim, n_classes) != (spec["input_dim"], spec["n_classes"]):
+            raise ValueError(
+                f"the convnet takes 784 inputs and 10 classes, not {input_dim} and {n_classes}"
+            )
+        return spec
+    raise ValueError(f"unknown model kind {kind!r}")
 
 
 def build_model(spec: dict) -> nn.Sequential:

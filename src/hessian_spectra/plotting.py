@@ -218,3 +218,50 @@ def gauss_newton_spectra(runs: Mapping[str, Mapping[str, np.ndarray]], *, top: i
         bottom_ax.set_title(f"{label}: smallest {top}")
         bottom_ax.set_xlabel(f"{RANK_LABEL} (from the smallest)")
     return fig
+
+
+def largest_eigenvalues(
+    spectra: Mapping[str, tuple[np.ndarray, int]], *, top: int, title: str
+) -> plt.Figure:
+    """Figs. 3 and 4: the `top` largest eigenvalues of each network, in increasing order."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
+    for label, (values, dim) in spectra.items():
+        largest = np.sort(values)[-top:]
+        ax.plot(
+            np.arange(1, largest.size + 1),
+            largest,
+            marker=".",
+            markersize=3,
+            linewidth=0.9,
+            label=f"{label} (M = {dim:,})",
+        )
+    ax.set_xlabel(f"Rank among the {top} largest (increasing order)")
+    ax.set_ylabel(EIGENVALUE_LABEL)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def negative_eigenvalues(
+    spectra: Mapping[str, tuple[np.ndarray, int]], *, title: str
+) -> plt.Figure:
+    """Figs. 5 and 6: the negative eigenvalues against their rank as a percentage of M.
+
+    A Lanczos spectrum holds only the k smallest, so its curve ends at k / M.
+    """
+    apply_style()
+    fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
+    for label, (values, dim) in spectra.items():
+        negative = np.sort(values)[np.sort(values) < 0]
+        ax.plot(
+            100.0 * np.arange(1, negative.size + 1) / dim,
+            negative,
+            linewidth=1.2,
+            label=f"{label} (M = {dim:,})",
+        )
+    ax.set_xlabel("Rank of the eigenvalue (% of M)")
+    ax.set_ylabel(EIGENVALUE_LABEL)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig

@@ -17,6 +17,12 @@ def mlp_parameter_count(input_dim: int, hidden: Sequence[int], n_classes: int) -
     return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
 
+def convnet_parameter_count(n_classes: int = 10) -> int:
+    """M of the MNIST convnet (models.convnet_spec): two 5x5 convolutions (1->10, 10->20),
+    then 320 -> 50 -> n_classes fully connected; 21,840 for 10 classes."""
+    return (1 * 25 + 1) * 10 + (10 * 25 + 1) * 20 + (320 + 1) * 50 + (50 + 1) * n_classes
+
+
 def dense_matrix_mb(dim: int) -> int:
     """MiB of one dim x dim float64 matrix."""
     return math.ceil(8 * dim * dim / MIB)

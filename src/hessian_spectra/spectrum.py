@@ -129,25 +129,38 @@ def outlier_counts(eigenvalues: np.ndarray) -> dict:
 
 @dataclass(frozen=True)
 class ExtremeEigenvalues:
-    """The k largest or smallest eigenvalues from Lanczos, ascending, and what it cost."""
+    """Lanczos's extreme eigenvalues, ascending (`converged` of the `k` asked for), and
+    what they cost."""
 
     eigenvalues: np.ndarray
     which: str
+    k: int
+    converged: int
     products: int
     tolerance: float
 
 
 def lanczos_extremes(
-    matvec, dim: int, k: int, *, which: str, tolerance: float = 1e-10, seed: int = 0
+    matvec,
+    dim: int,
+    k: int,
+    *,
+    which: str,
+    tolerance: float = 1e-10,
+    max_products: int | None = None,
+    seed: int = 0,
 ) -> ExtremeEigenvalues:
     """The `k` largest (`which="largest"`) or smallest eigenvalues of a symmetric operator.
 
     Matrix-free: `scipy.sparse.linalg.eigsh` (implicitly restarted Lanczos, ARPACK) over a
     `LinearOperator` whose product is `matvec` (a float64 vector -> vector map, e.g. a
     Hessian-vector product), for matrices too large to hold. The start vector is seeded, so
-    the result is reproducible.
+    the result is reproducible. With `max_products`, ARPACK stops after about that many
+    products and only the eigenvalues that converged by then are returned (`converged`
+    says how many): the bottom of a trained network's spectrum, a dense cluster of tiny
+    negative values, can otherwise take thousands of restarts.
     """
-    from scipy.sparse.linalg import LinearOperator, eigsh
+    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
     modes = {"largest": "LA", "smallest": "SA"}
     if which not in modes:
@@ -163,7 +176,19 @@ def lanczos_extremes(
 
     operator = LinearOperator((dim, dim), matvec=product, dtype=np.float64)
     start = np.random.default_rng(seed).standard_normal(dim)
-    values = eigsh(
-        operator, k=k, which=modes[which], tol=tolerance, v0=start, return_eigenvectors=False
-    )
-    return ExtremeEigenvalues(np.sort(values), which, count, tolerance)
+    basis = min(dim - 1, max(2 * k + 1, 20))
+    restarts = None if max_products is None else max(1, max_products // (basis - k))
+    try:
+        values = eigsh(
+            operator,
+            k=k,
+            which=modes[which],
+            tol=tolerance,
+            v0=start,
+            ncv=basis,
+            maxiter=restarts,
+            return_eigenvectors=False,
+        )
+    except ArpackNoConvergence as partial:
+        values = partial.eigenvalues
+    return ExtremeEigenvalues(np.sort(np.real(values)), which, k, len(values), count, tolerance)

@@ -16,7 +16,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import data, logistic, models, plotting, spectrum, storage, summary, tables, training
+from . import (
+    data,
+    jobs,
+    logistic,
+    mnist,
+    models,
+    plotting,
+    spectrum,
+    storage,
+    summary,
+    tables,
+    training,
+)
 from .curvature import (
     FlatModel,
     GaussNewtonOperator,
@@ -44,19 +56,26 @@ def train_run(
     step_checkpoints: Mapping[int, PathLike],
     history: PathLike,
     run: str,
-    hidden: Sequence[int],
-    activation: str,
+    architecture: Mapping,
     init_std: float | None,
     settings: training.TrainSettings,
+    device: str = "cpu",
 ) -> None:
-    """Train one network on one dataset and save its checkpoints and evaluation history."""
+    """Train one network on one dataset and save its checkpoints and evaluation history.
+
+    `architecture` is {"kind": "mlp", "hidden": [...], "activation": ...} or
+    {"kind": "convnet", "activation": ...}; `device` is "cpu", "cuda" or "auto".
+    """
     arrays, attrs = storage.read_arrays(dataset)
     train_split, test_split = data.to_splits(arrays)
-    spec = models.mlp_spec(train_split.x.shape[1], hidden, attrs["n_classes"], activation)
+    spec = models.spec_for(dict(architecture), train_split.x.shape[1], attrs["n_classes"])
     model = models.build_model(spec)
     models.initialise(
         model, weight_std=init_std, generator=torch.Generator().manual_seed(settings.seed)
     )
+    target = jobs.resolve_device(device)
+    model.to(target)
+    train_split, test_split = train_split.to(target), test_split.to(target)
     LOG.info(
         "%s: M = %d parameters, N = %d training samples, %s",
         run,
@@ -347,12 +366,129 @@ def write_summary(
     logistic_numbers: PathLike,
     gauss_newton_numbers: PathLike,
     output: PathLike,
+    *,
+    mnist_fc_numbers: PathLike | None = None,
+    mnist_conv_numbers: PathLike | None = None,
 ) -> None:
     """results/summary.md from the table and the figures' numbers."""
+
+    def load(path):
+        return None if path is None else json.loads(Path(path).read_text())
+
     text = summary.render(
         tables.read_csv(table_csv),
-        json.loads(Path(logistic_numbers).read_text()),
-        json.loads(Path(gauss_newton_numbers).read_text()),
+        load(logistic_numbers),
+        load(gauss_newton_numbers),
+        load(mnist_fc_numbers),
+        load(mnist_conv_numbers),
     )
     with storage.atomic_path(output) as tmp:
         tmp.write_text(text)
+
+
+def make_mnist(output: PathLike, **settings) -> None:
+    """The MNIST-1K subsample (see `mnist.mnist_subsample` for the settings)."""
+    arrays, attrs = mnist.mnist_subsample(**settings)
+    storage.write_arrays(output, arrays, attrs)
+    LOG.info("wrote %s: %s", output, attrs)
+
+
+def checkpoint_spectrum(
+    checkpoint: PathLike,
+    dataset: PathLike,
+    output: PathLike,
+    *,
+    method: str,
+    k: int,
+    tolerance: float,
+    max_products: int | None,
+    block_size: int,
+    workers: int,
+    device: str = "cpu",
+) -> None:
+    """The Hessian spectrum at a checkpoint: all eigenvalues ("dense": the matrix is
+    assembled in HDF5 blocks next to `output`, diagonalised, then deleted) or the `k`
+    largest and `k` smallest ("lanczos": matrix-free, for Hessians too large to hold).
+    The method and its settings are recorded in the output's attributes."""
+    state, flat, train_split = _trained_problem(checkpoint, dataset)
+    target = jobs.resolve_device(device)
+    flat.model.to(target)
+    operator = HessianOperator(
+        mean_cross_entropy(flat, train_split.to(target)), state["parameters"].to(target)
+    )
+    provenance = _provenance(checkpoint, dataset, state, len(train_split))
+    LOG.info(
+        "%s spectrum of %s: M = %d, N = %d on %s",
+        method,
+        state["run"],
+        operator.dim,
+        len(train_split),
+        target,
+    )
+    if method == "dense":
+        scratch = Path(output).with_name(Path(output).name + ".hessian.h5")
+        assemble_hessian(
+            operator, scratch, block_size=block_size, attrs=provenance, workers=workers
+        )
+        matrix, _ = storage.read_hessian(scratch)
+        values = spectrum.dense_eigenvalues(matrix)
+        del matrix
+        scratch.unlink()
+        settings = {"method": "dense", "driver": spectrum.DENSE_DRIVER}
+    elif method == "lanczos":
+
+        def matvec(vector: np.ndarray) -> np.ndarray:
+            product = operator.matvec(torch.from_numpy(vector).to(target))
+            return product.cpu().numpy()
+
+        ends = [
+            spectrum.lanczos_extremes(
+                matvec, operator.dim, k, which=which, tolerance=tolerance, max_products=max_products
+            )
+            for which in ("smallest", "largest")
+        ]
+        values = np.concatenate([end.eigenvalues for end in ends])
+        settings = {
+            "method": "lanczos", "driver": "scipy.sparse.linalg.eigsh (ARPACK)", "k": k,
+            "tolerance": tolerance, "max_products": max_products,
+            "products": sum(end.products for end in ends),
+            "converged_smallest": ends[0].converged, "converged_largest": ends[1].converged,
+        }  # fmt: skip
+    else:
+        raise ValueError(f"unknown spectrum method {method!r}; choose dense or lanczos")
+    storage.write_spectrum(
+        output, values, {**provenance, "parameter_count": operator.dim, **settings}
+    )
+    LOG.info("largest %.6g, smallest %.6g (%s)", values[-1], values[0], settings)
+
+
+def _labelled_spectra(spectra: Mapping[str, PathLike]) -> dict[str, tuple[np.ndarray, int]]:
+    out = {}
+    for label, path in spectra.items():
+        values, attrs = storage.read_spectrum(path)
+        out[label] = (values, int(attrs["parameter_count"]))
+    return out
+
+
+def figure_top_and_negative(
+    spectra: Mapping[str, PathLike],
+    top_figure: PathLike,
+    negative_figure: PathLike,
+    numbers: PathLike,
+    *,
+    top: int,
+    title: str,
+) -> None:
+    """A pair of figures from one spectrum per network: the `top` largest eigenvalues in
+    increasing order (Figs. 3, 4) and the negative ones against their rank as a percentage
+    of M (Figs. 5, 6), with the numbers the summary quotes."""
+    labelled = _labelled_spectra(spectra)
+    plotting.save_figure(plotting.largest_eigenvalues(labelled, top=top, title=title), top_figure)
+    plotting.save_figure(plotting.negative_eigenvalues(labelled, title=title), negative_figure)
+    _write_json({
+        label: {"M": dim, "largest": float(values[-1]),
+                "top_edge": float(np.sort(values)[-min(top, values.size)]),
+                "smallest": float(values[0]),
+                "negative_to_largest": float(abs(min(values[0], 0.0)) / values[-1])}
+        for label, (values, dim) in labelled.items()
+    }, numbers)  # fmt: skip

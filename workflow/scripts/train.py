@@ -18,8 +18,11 @@ with job(snakemake.log[0], snakemake.threads):
         ),
         history=snakemake.output.history,
         run=snakemake.params.run,
-        hidden=model["hidden"],
-        activation=snakemake.wildcards.act,
+        architecture={
+            "kind": "mlp",
+            "hidden": model["hidden"],
+            "activation": snakemake.wildcards.act,
+        },
         init_std=model["init_std"],
         settings=TrainSettings(
             learning_rate=training["learning_rate"],

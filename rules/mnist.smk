@@ -1,0 +1,127 @@
+# MNIST-1K (Sections 3.2-3.4): data, training, spectra (dense or Lanczos), Figs. 3-6.
+
+
+rule mnist_dataset:
+    output:
+        "results/mnist/data/mnist1k.h5",
+    log:
+        "results/logs/mnist_dataset.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=30,
+    params:
+        data=plain(config["mnist"]["data"]),
+    script:
+        "../workflow/scripts/mnist_dataset.py"
+
+
+rule train_mnist:
+    input:
+        dataset="results/mnist/data/mnist1k.h5",
+    output:
+        init="results/mnist/runs/{net}/checkpoints/init.pt",
+        final="results/mnist/runs/{net}/checkpoints/final.pt",
+        history="results/mnist/runs/{net}/history.csv",
+    log:
+        "results/logs/train_mnist/{net}.log",
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=4096,
+        runtime=120,
+    params:
+        run="{net}",
+        architecture=lambda wildcards: mnist_architecture(wildcards.net),
+        training=lambda wildcards: mnist_training(wildcards.net),
+        init_std=config["mnist"]["init_std"],
+        device=config["mnist"]["device"],
+    script:
+        "../workflow/scripts/train_mnist.py"
+
+
+rule mnist_spectrum:
+    input:
+        checkpoint="results/mnist/runs/{net}/checkpoints/final.pt",
+        dataset="results/mnist/data/mnist1k.h5",
+    output:
+        "results/mnist/spectra/{net}/final.h5",
+    log:
+        "results/logs/mnist_spectrum/{net}.log",
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: attempt
+        * (
+            spectrum_job_mem_mb(mnist_parameter_count(wildcards.net))
+            if mnist_spectrum_method(wildcards.net) == "dense"
+            else 4096
+        ),
+        runtime=lambda wildcards, attempt: 120 * attempt,
+    params:
+        method=lambda wildcards: mnist_spectrum_method(wildcards.net),
+        k=config["mnist"]["spectrum"]["k"],
+        tolerance=config["mnist"]["spectrum"]["tolerance"],
+        max_products=config["mnist"]["spectrum"]["max_products"],
+        block_size=config["hessian"]["block_size"],
+        device=config["mnist"]["device"],
+    script:
+        "../workflow/scripts/mnist_spectrum.py"
+
+
+rule fig3_fig5:
+    input:
+        **mnist_spectra("fc"),
+    output:
+        top=report(
+            "results/fig3.pdf",
+            caption="../report/fig3.rst",
+            category="3.2 Number of parameters and eigenvalues",
+        ),
+        negative=report(
+            "results/fig5.pdf",
+            caption="../report/fig5.rst",
+            category="3.2 Number of parameters and eigenvalues",
+        ),
+        numbers="results/mnist_fc.json",
+    log:
+        "results/logs/fig3_fig5.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=5,
+    params:
+        labels=mnist_labels("fc"),
+        top=config["mnist"]["spectrum"]["top"],
+        title="MNIST-1K, one hidden layer",
+    script:
+        "../workflow/scripts/mnist_figures.py"
+
+
+use rule fig3_fig5 as fig4_fig6 with:
+    input:
+        **mnist_spectra("conv"),
+    output:
+        top=report(
+            "results/fig4.pdf",
+            caption="../report/fig4.rst",
+            category="3.3 Large and small batch",
+        ),
+        negative=report(
+            "results/fig6.pdf",
+            caption="../report/fig6.rst",
+            category="3.3 Large and small batch",
+        ),
+        numbers="results/mnist_conv.json",
+    log:
+        "results/logs/fig4_fig6.log",
+    params:
+        labels=mnist_labels("conv"),
+        top=config["mnist"]["spectrum"]["top"],
+        title="MNIST-1K convnet, small vs large batch",

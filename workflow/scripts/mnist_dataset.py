@@ -1,0 +1,9 @@
+"""Snakemake adapter: the MNIST-1K subsample (rule mnist_dataset)."""
+
+import _source_path  # noqa: F401  (src/ on sys.path)
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import make_mnist
+
+with job(snakemake.log[0], snakemake.threads):
+    make_mnist(snakemake.output[0], **snakemake.params.data)

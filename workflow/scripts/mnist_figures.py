@@ -1,0 +1,16 @@
+"""Snakemake adapter: Figs. 3 and 5 (rule fig3_fig5) or Figs. 4 and 6 (rule fig4_fig6)."""
+
+import _source_path  # noqa: F401  (src/ on sys.path)
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import figure_top_and_negative
+
+with job(snakemake.log[0], snakemake.threads):
+    figure_top_and_negative(
+        dict(zip(snakemake.params.labels, snakemake.input, strict=True)),
+        snakemake.output.top,
+        snakemake.output.negative,
+        snakemake.output.numbers,
+        top=snakemake.params.top,
+        title=snakemake.params.title,
+    )

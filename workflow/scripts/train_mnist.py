@@ -1,0 +1,28 @@
+"""Snakemake adapter: train one MNIST network (rule train_mnist)."""
+
+import _source_path  # noqa: F401  (src/ on sys.path)
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import train_run
+from hessian_spectra.training import TrainSettings
+
+with job(snakemake.log[0], snakemake.threads):
+    training = snakemake.params.training
+    train_run(
+        snakemake.input.dataset,
+        init_checkpoint=snakemake.output.init,
+        final_checkpoint=snakemake.output.final,
+        step_checkpoints={},
+        history=snakemake.output.history,
+        run=snakemake.params.run,
+        architecture=snakemake.params.architecture,
+        init_std=snakemake.params.init_std,
+        settings=TrainSettings(
+            learning_rate=training["learning_rate"],
+            steps=training["steps"],
+            batch_size=training["batch_size"],
+            log_every=training["log_every"],
+            seed=training["seed"],
+        ),
+        device=snakemake.params.device,
+    )
