@@ -164,3 +164,10 @@ def mnist_labels(family):
         return [f"hidden = {h}" for h in config["mnist"]["fc"]["hidden"]]
     conv = config["mnist"]["conv"]
     return [f"SB (batch {conv['small_batch']})", f"LB (batch {conv['large_batch']})"]
+
+
+def mnist_summary_inputs():
+    """The MNIST numbers summary.md quotes, when summary.include_mnist is set."""
+    if not config["summary"]["include_mnist"]:
+        return []
+    return ["results/mnist_fc.json", "results/mnist_conv.json"]

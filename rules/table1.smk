@@ -31,8 +31,7 @@ rule summary:
         table="results/table1.csv",
         logistic="results/fig10.json",
         gauss_newton="results/fig_ggn.json",
-        mnist_fc="results/mnist_fc.json",
-        mnist_conv="results/mnist_conv.json",
+        mnist=mnist_summary_inputs(),
     output:
         report(
             "results/summary.md",

@@ -11,6 +11,6 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.input.logistic,
         snakemake.input.gauss_newton,
         snakemake.output[0],
-        mnist_fc_numbers=snakemake.input.mnist_fc,
-        mnist_conv_numbers=snakemake.input.mnist_conv,
+        mnist_fc_numbers=snakemake.input.mnist[0] if snakemake.input.mnist else None,
+        mnist_conv_numbers=snakemake.input.mnist[1] if snakemake.input.mnist else None,
     )
