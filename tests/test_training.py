@@ -82,3 +82,17 @@ def test_checkpoint_after_an_early_stop_is_an_error():
     settings = TrainSettings(**{**GD_TO_TOLERANCE.__dict__, "checkpoint_steps": (4999,)})
     with pytest.raises(ValueError, match="4999"):
         run(settings)
+
+
+def test_settings_from_a_config_section():
+    section = {
+        "learning_rate": 0.1,
+        "steps": 10,
+        "batch_size": None,
+        "log_every": 5,
+        "seed": 3,
+        "gradient_tolerance": None,
+        "checkpoint_steps": [5],
+    }
+    settings = TrainSettings.from_params({**section, "hidden": [4]})
+    assert settings == TrainSettings(**{**section, "checkpoint_steps": (5,)})

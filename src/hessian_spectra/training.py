@@ -46,6 +46,14 @@ class TrainSettings:
     gradient_tolerance: float | None = None
     checkpoint_steps: tuple[int, ...] = ()
 
+    @classmethod
+    def from_params(cls, params: dict) -> TrainSettings:
+        """From a config section: its keys that are fields (others, e.g. "hidden", skip)."""
+        fields = {key: params[key] for key in cls.__dataclass_fields__ if key in params}
+        if "checkpoint_steps" in fields:
+            fields["checkpoint_steps"] = tuple(fields["checkpoint_steps"])
+        return cls(**fields)
+
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Split) -> tuple[float, float]:

@@ -24,13 +24,5 @@ with job(snakemake.log[0], snakemake.threads):
             "activation": snakemake.wildcards.act,
         },
         init_std=model["init_std"],
-        settings=TrainSettings(
-            learning_rate=training["learning_rate"],
-            steps=training["steps"],
-            batch_size=training["batch_size"],
-            log_every=training["log_every"],
-            seed=training["seed"],
-            gradient_tolerance=training["gradient_tolerance"],
-            checkpoint_steps=tuple(training["checkpoint_steps"]),
-        ),
+        settings=TrainSettings.from_params(training),
     )

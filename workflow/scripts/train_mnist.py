@@ -17,12 +17,6 @@ with job(snakemake.log[0], snakemake.threads):
         run=snakemake.params.run,
         architecture=snakemake.params.architecture,
         init_std=snakemake.params.init_std,
-        settings=TrainSettings(
-            learning_rate=training["learning_rate"],
-            steps=training["steps"],
-            batch_size=training["batch_size"],
-            log_every=training["log_every"],
-            seed=training["seed"],
-        ),
+        settings=TrainSettings.from_params(training),
         device=snakemake.params.device,
     )
