@@ -159,8 +159,13 @@ def lanczos_extremes(
     products and only the eigenvalues that converged by then are returned (`converged`
     says how many): the bottom of a trained network's spectrum, a dense cluster of tiny
     negative values, can otherwise take thousands of restarts.
+
+    ARPACK's own BLAS (numpy/scipy's OpenBLAS) runs on one thread: its idle threads spin
+    against the product's (torch's OpenMP) threads, which made the top 120 of the
+    M = 55,660 net 2x slower on 2 cores (benchmarks/mnist_lanczos.py).
     """
     from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+    from threadpoolctl import threadpool_limits
 
     modes = {"largest": "LA", "smallest": "SA"}
     if which not in modes:
@@ -179,16 +184,17 @@ def lanczos_extremes(
     basis = min(dim - 1, max(2 * k + 1, 20))
     restarts = None if max_products is None else max(1, max_products // (basis - k))
     try:
-        values = eigsh(
-            operator,
-            k=k,
-            which=modes[which],
-            tol=tolerance,
-            v0=start,
-            ncv=basis,
-            maxiter=restarts,
-            return_eigenvectors=False,
-        )
+        with threadpool_limits(limits=1, user_api="blas"):
+            values = eigsh(
+                operator,
+                k=k,
+                which=modes[which],
+                tol=tolerance,
+                v0=start,
+                ncv=basis,
+                maxiter=restarts,
+                return_eigenvectors=False,
+            )
     except ArpackNoConvergence as partial:
         values = partial.eigenvalues
     return ExtremeEigenvalues(np.sort(np.real(values)), which, k, len(values), count, tolerance)
