@@ -32,6 +32,7 @@ include: "rules/hessian.smk"
 include: "rules/figures.smk"
 include: "rules/table1.smk"
 include: "rules/mnist.smk"
+include: "rules/cifar.smk"
 
 
 rule all:
@@ -44,4 +45,7 @@ rule all:
         rules.table1.output,
         rules.fig3_fig5.output,
         rules.fig4_fig6.output,
+        rules.fig8.output,
+        rules.fig7_fig9.output,
+        expand(rules.cifar_top_eigenvalues.output, end=["lb", "sb"]),
         rules.summary.output,

@@ -20,6 +20,7 @@ wildcard_constraints:
     point=r"init|final|step\d+",
     part=r"\d+",
     net=r"fc-h\d+|conv-bs\d+",
+    end="lb|sb",
 
 
 def number(value):
@@ -171,3 +172,49 @@ def mnist_summary_inputs():
     if not config["summary"]["include_mnist"]:
         return []
     return ["results/mnist_fc.json", "results/mnist_conv.json"]
+
+
+# --- CIFAR-10 -----------------------------------------------------------------------------
+
+
+def cifar_part_settings(wildcards):
+    """Training settings of Part I (the large batch) or Part II (the small batch)."""
+    train = config["cifar"]["train"]
+    batch = train["large_batch"] if wildcards.part == "1" else train["small_batch"]
+    return {
+        "part": int(wildcards.part),
+        "batch_size": batch,
+        **{
+            key: train[key]
+            for key in (
+                "learning_rate",
+                "steps_per_record",
+                "records",
+                "eval_batch_size",
+            )
+        },
+        "seed": train["seed"],
+    }
+
+
+def cifar_part_start(wildcards):
+    """Part II starts where Part I ended; Part I from the seeded initialisation."""
+    return [] if wildcards.part == "1" else ["results/cifar/part1.h5"]
+
+
+def cifar_end_point(wildcards):
+    return {"lb": "results/cifar/part1.h5", "sb": "results/cifar/part2.h5"}[
+        wildcards.end
+    ]
+
+
+def cifar_summary_inputs():
+    """The CIFAR-10 numbers summary.md quotes, when summary.include_cifar is set."""
+    if not config["summary"]["include_cifar"]:
+        return {}
+    return {
+        "cifar_training": "results/cifar_training.json",
+        "cifar_line": "results/cifar_line.json",
+        "cifar_top_lb": "results/cifar/top_eigenvalues_lb.h5",
+        "cifar_top_sb": "results/cifar/top_eigenvalues_sb.h5",
+    }

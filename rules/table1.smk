@@ -28,6 +28,7 @@ rule table1:
 
 rule summary:
     input:
+        **cifar_summary_inputs(),
         table="results/table1.csv",
         logistic="results/fig10.json",
         gauss_newton="results/fig_ggn.json",

@@ -171,3 +171,42 @@ def test_summary_mnist_claims():
     assert "LB has larger outliers: **does not hold**" in summary.render(
         rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, fc, conv
     )
+
+
+def cifar_numbers(**line_changes) -> dict:
+    training = {
+        "batch_sizes": [1000, 32],
+        "part1_test_accuracy": 0.70,
+        "part2_test_accuracy": 0.71,
+        "part1_train_loss": 0.02,
+        "largest_train_loss_after_switch": 0.4,
+        "test_accuracy_gain": 0.01,
+    }
+    line = {
+        "coefficients": [-0.5, 1.5],
+        "train_loss_lb": 0.02,
+        "train_loss_sb": 0.05,
+        "train_barrier": 0.0,
+        "test_barrier": 0.0,
+        "train_rise_beyond_lb": 3.0,
+        "train_rise_beyond_sb": 1.0,
+        **line_changes,
+    }
+    return {"training": training, "line": line, "top_lb": 40.0, "top_sb": 10.0}
+
+
+def test_summary_cifar_claims():
+    text = summary.render(rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, cifar=cifar_numbers())
+    assert "a gain of +1.00 points" in text and "ends more accurate" in text
+    assert "the loss jumps when the batch shrinks: **holds**" in text
+    assert "no barrier between LB and SB: **holds**" in text
+    assert "(LB is sharper): **holds**" in text
+    assert "(LB / SB = 4.00)" in text and "as on MNIST: **holds**" in text
+    barrier = summary.render(
+        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, cifar=cifar_numbers(train_barrier=0.2)
+    )
+    assert "no barrier between LB and SB: **does not hold**" in barrier
+    flat_lb = summary.render(
+        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, cifar=cifar_numbers(train_rise_beyond_lb=0.5)
+    )
+    assert "(LB is sharper): **does not hold**" in flat_lb

@@ -5,10 +5,13 @@ These are the slow tests (about a minute); they are marked `workflow`, and CI ru
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import h5py
@@ -20,18 +23,23 @@ import yaml
 from hessian_spectra import data, models, spectrum, storage, tables
 from hessian_spectra.curvature import FlatModel, mean_cross_entropy
 
+from .cifar_files import write_cifar10
+
 pytestmark = pytest.mark.workflow
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "report", "src")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 10, "_ggn")]
+FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "_ggn")]
 TABLES = ["results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md"]
 
 
 def copy_workflow(destination: Path) -> Path:
+    """The workflow's files, and the small CIFAR-10 files (in the real format) that the
+    test config reads, since CIFAR-10 cannot be downloaded here."""
     destination.mkdir(parents=True, exist_ok=True)
+    write_cifar10(destination / TEST_CONFIG["cifar"]["data"]["root"])
     for part in PARTS:
         source = REPO / part
         if source.is_dir():
@@ -108,9 +116,20 @@ def test_report_collects_every_artefact_with_its_caption(built):
         "2.2 Gauss-Newton decomposition",
         "Appendix B: random-matrix theory",
         "Summary of the claims",
+        "4.1 Large and small batch in one basin",
     ):
         assert category in html
-    for name in ("fig1.pdf", "fig2.pdf", "fig10.pdf", "fig_ggn.pdf", "table1.md", "summary.md"):
+    for name in (
+        "fig1.pdf",
+        "fig2.pdf",
+        "fig7.pdf",
+        "fig8.pdf",
+        "fig9.pdf",
+        "fig10.pdf",
+        "fig_ggn.pdf",
+        "table1.md",
+        "summary.md",
+    ):
         assert name in html
 
 
@@ -216,10 +235,12 @@ def test_summary_reports_every_claim(built):
         "Negative eigenvalues",
         "Marchenko-Pastur",
         "H = G + R",
+        "MNIST-1K",
+        "CIFAR-10: large and small batch solutions lie in one basin",
     ):
         assert heading in text
     verdicts = re.findall(r"\*\*(holds|does not hold|mixed)\*\*", text)
-    assert len(verdicts) == 11  # one per claim
+    assert len(verdicts) == 16  # one per claim
 
 
 def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
@@ -262,6 +283,12 @@ def test_default_config_plans_every_artefact(tmp_path):
         "mnist_spectrum": 6,
         "fig3_fig5": 1,
         "fig4_fig6": 1,
+        "cifar_dataset": 1,
+        "train_cifar_part": 2,
+        "cifar_line": 1,
+        "cifar_top_eigenvalues": 2,
+        "fig8": 1,
+        "fig7_fig9": 1,
         "blobs_dataset": 10,
         "train_sgd": 20,
         "train_gd": 20,
@@ -365,3 +392,55 @@ def test_diverged_training_fails_naming_run_and_step(tmp_path):
     )
     assert not (run / "checkpoints").exists() or not any((run / "checkpoints").iterdir())
     assert not (run / "history.csv").exists()
+
+
+def test_cifar_end_points_and_line_agree(built):
+    """Fig. 9's end points are the trajectories' last records, evaluated exactly, and the
+    summary's CIFAR numbers are those of the figures' numbers files."""
+    line = np.genfromtxt(built / "results/cifar/line.csv", delimiter=",", names=True)
+    for alpha, part in ((0.0, "part1"), (1.0, "part2")):
+        end = storage.read_trajectory(built / f"results/cifar/{part}.h5")
+        row = line[line["coefficient"] == alpha][0]
+        assert row["train_loss"] == end["train_loss"][-1]
+        assert row["test_accuracy"] == end["test_accuracy"][-1]
+    records = TEST_CONFIG["cifar"]["train"]["records"]
+    interval = TEST_CONFIG["cifar"]["train"]["steps_per_record"]
+    part1 = storage.read_trajectory(built / "results/cifar/part1.h5")
+    assert part1["step"].tolist() == [interval * i for i in range(records + 1)]
+    assert part1["attrs"]["batch_size"] == TEST_CONFIG["cifar"]["train"]["large_batch"]
+
+
+def test_killed_training_job_resumes_from_its_last_record(tmp_path):
+    """Kill Snakemake (and its job) while Part I trains; the rerun resumes from the journal
+    the killed job left and gives the trajectory of an uninterrupted run, bit for bit."""
+    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    config["cifar"]["train"].update(steps_per_record=25, records=12)
+    target = "results/cifar/part1.h5"
+    killed = copy_workflow(tmp_path / "killed")
+    (killed / "run-config.yaml").write_text(yaml.safe_dump(config))
+    command = [SNAKEMAKE, target, "--cores", "2", "--configfile", "run-config.yaml"]
+    process = subprocess.Popen(
+        command,
+        cwd=killed,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    journal = killed / "results/cifar/.part1.h5.journal"
+    deadline = time.monotonic() + 300
+    while len(list(journal.glob("record-*.pt"))) < 3 and time.monotonic() < deadline:
+        assert process.poll() is None, "the job ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (killed / target).exists()
+
+    resumed = snakemake(killed, target, "--rerun-incomplete", config=config)
+    log = (killed / "results/logs/train_cifar_part1.log").read_text()
+    assert re.search(r"resuming part 1 from record [1-9]", log), messages(resumed)
+    whole = copy_workflow(tmp_path / "whole")
+    snakemake(whole, target, config=config)
+    first = storage.read_trajectory(killed / target, records="all")
+    second = storage.read_trajectory(whole / target, records="all")
+    for name in ("parameters", "step", *storage.TRAJECTORY_METRICS):
+        np.testing.assert_array_equal(first[name], second[name])

@@ -53,3 +53,12 @@ def resolve_device(name: str) -> torch.device:
     if name not in ("cpu", "cuda"):
         raise ValueError(f"unknown device {name!r}; choose auto, cpu or cuda")
     return torch.device(name)
+
+
+def use_deterministic_algorithms() -> None:
+    """Ask torch for reproducible kernels, so a training run resumed from a record follows
+    the uninterrupted trajectory. cuBLAS needs its workspace fixed before CUDA starts;
+    operations without a deterministic kernel warn instead of failing."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .resources import mlp_parameter_count
+from .resources import alexnet_parameter_count, mlp_parameter_count
 
 __all__ = [
     "ACTIVATIONS",
+    "alexnet_parameter_count",
+    "alexnet_spec",
     "build_model",
     "convnet_spec",
     "initialise",
@@ -44,6 +46,51 @@ def convnet_spec(activation: str = "relu") -> dict:
     return {"kind": "convnet", "input_dim": 784, "n_classes": 10, "activation": activation}
 
 
+def alexnet_spec(
+    conv_channels: Sequence[int] = (64, 64),
+    hidden: Sequence[int] = (384, 192),
+    n_classes: int = 10,
+    kernel_size: int = 5,
+    image_shape: Sequence[int] = (3, 32, 32),
+) -> dict:
+    """The "bare AlexNet" of Section 4.1 for 32 x 32 images: the CIFAR AlexNet of Zhang et
+    al. (2016) and Keskar et al. (2016) (after the TensorFlow CIFAR-10 tutorial's model),
+    with its local response normalisation removed ("no batch normalisation") and no
+    dropout. Each convolution block is conv k x k ('same' padding) -> ReLU -> max-pool 3 x 3,
+    stride 2; then fully connected ReLU layers of `hidden` widths and a linear output.
+    The defaults give M = 1,756,426 (`resources.alexnet_parameter_count`)."""
+    channels, height, width = (int(v) for v in image_shape)
+    if kernel_size % 2 != 1:
+        raise ValueError(f"kernel_size must be odd for 'same' padding, got {kernel_size}")
+    return {
+        "kind": "alexnet",
+        "image_shape": [channels, height, width],
+        "conv_channels": [int(c) for c in conv_channels],
+        "kernel_size": int(kernel_size),
+        "hidden": [int(h) for h in hidden],
+        "n_classes": int(n_classes),
+    }
+
+
+def _alexnet(spec: dict, dtype: torch.dtype) -> nn.Sequential:
+    channels, height, width = spec["image_shape"]
+    kernel = spec["kernel_size"]
+    layers: list[nn.Module] = [nn.Unflatten(1, (channels, height, width))]
+    for out_channels in spec["conv_channels"]:
+        layers += [
+            nn.Conv2d(channels, out_channels, kernel, padding=kernel // 2, dtype=dtype),
+            nn.ReLU(),
+            nn.MaxPool2d(3, stride=2, padding=1),
+        ]
+        channels, height, width = out_channels, (height + 1) // 2, (width + 1) // 2
+    layers.append(nn.Flatten())
+    widths = [channels * height * width, *spec["hidden"]]
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+        layers += [nn.Linear(fan_in, fan_out, dtype=dtype), nn.ReLU()]
+    layers.append(nn.Linear(widths[-1], spec["n_classes"], dtype=dtype))
+    return nn.Sequential(*layers)
+
+
 def _convnet(spec: dict) -> nn.Sequential:
     act = ACTIVATIONS[spec["activation"]]
     f64 = {"dtype": torch.float64}
@@ -73,8 +120,14 @@ def spec_for(architecture: dict, input_dim: int, n_classes: int) -> dict:
     raise ValueError(f"unknown model kind {kind!r}")
 
 
-def build_model(spec: dict) -> nn.Sequential:
-    """A float64 network from its spec (softmax is part of the loss, not the model)."""
+def build_model(spec: dict, dtype: torch.dtype = torch.float64) -> nn.Sequential:
+    """A network from its spec (softmax is part of the loss, not the model): float64, as
+    every Hessian here is, except where a caller asks otherwise (CIFAR-10 trains the bare
+    AlexNet in float32)."""
+    if spec.get("kind") == "alexnet":
+        return _alexnet(spec, dtype)
+    if dtype != torch.float64:
+        raise ValueError(f"the {spec.get('kind')} nets are float64 only, not {dtype}")
     if spec.get("kind") == "convnet":
         return _convnet(spec)
     if spec.get("kind") != "mlp":

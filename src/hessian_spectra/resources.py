@@ -23,6 +23,23 @@ def convnet_parameter_count(n_classes: int = 10) -> int:
     return (1 * 25 + 1) * 10 + (10 * 25 + 1) * 20 + (320 + 1) * 50 + (50 + 1) * n_classes
 
 
+def alexnet_parameter_count(
+    conv_channels: Sequence[int] = (64, 64),
+    hidden: Sequence[int] = (384, 192),
+    n_classes: int = 10,
+    kernel_size: int = 5,
+    image_shape: Sequence[int] = (3, 32, 32),
+) -> int:
+    """M of the bare AlexNet (models.alexnet_spec): each block keeps the image size through
+    its convolution and halves it (rounding up) in its pooling; 1,756,426 by default."""
+    channels, height, width = image_shape
+    count = 0
+    for out_channels in conv_channels:
+        count += (channels * kernel_size**2 + 1) * out_channels
+        channels, height, width = out_channels, (height + 1) // 2, (width + 1) // 2
+    return count + mlp_parameter_count(channels * height * width, hidden, n_classes)
+
+
 def dense_matrix_mb(dim: int) -> int:
     """MiB of one dim x dim float64 matrix."""
     return math.ceil(8 * dim * dim / MIB)

@@ -215,3 +215,125 @@ def read_spectrum(path) -> tuple[np.ndarray, dict[str, Any]]:
     if np.any(np.diff(values) < 0):
         raise ArtefactError(f"spectrum file {path}: eigenvalues are not in ascending order")
     return values, attrs
+
+
+# --- training trajectories (CIFAR-10, Section 4.1) ----------------------------------------
+
+TRAJECTORY_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+JOURNAL_FORMAT = "hessian-spectra-journal/1"
+
+
+class RecordJournal:
+    """The records of a training run in progress, one file each, so a killed job resumes.
+
+    A directory of `record-NNNNN.pt` files, each written atomically, each stamped with a
+    fingerprint of the run's settings and inputs: a record of another run (the config
+    changed since) is never resumed from. `finish` collects the records into the final
+    trajectory file and deletes the directory.
+    """
+
+    def __init__(self, directory: str | os.PathLike, fingerprint: str):
+        self.directory = Path(directory)
+        self.fingerprint = fingerprint
+
+    def _path(self, index: int) -> Path:
+        return self.directory / f"record-{index:05d}.pt"
+
+    def write(self, index: int, parameters: torch.Tensor, step: int, metrics: Mapping) -> None:
+        payload = {
+            "format": JOURNAL_FORMAT,
+            "fingerprint": self.fingerprint,
+            "index": int(index),
+            "step": int(step),
+            "metrics": {name: float(metrics[name]) for name in TRAJECTORY_METRICS},
+            "parameters": parameters.detach().cpu().clone(),
+        }
+        with atomic_path(self._path(index)) as tmp:
+            torch.save(payload, tmp)
+
+    def read(self, index: int) -> dict:
+        return torch.load(self._path(index), map_location="cpu", weights_only=True)
+
+    def resumable(self) -> int:
+        """How many records (from index 0 on) this run can resume from; records of another
+        run, or after a gap, are deleted."""
+        count = 0
+        while self._path(count).is_file():
+            try:
+                payload = self.read(count)
+            except Exception:  # noqa: BLE001 - a damaged record is recomputed
+                break
+            if payload.get("fingerprint") != self.fingerprint:
+                break
+            count += 1
+        for stale in self.directory.glob("record-*.pt"):
+            if int(stale.stem.split("-")[1]) >= count:
+                stale.unlink()
+        return count
+
+    def finish(self, output: str | os.PathLike, count: int, attrs: Mapping[str, Any]) -> None:
+        """Write records 0..count-1 as one trajectory file, then remove the journal."""
+        first = self.read(0)
+        with atomic_path(output) as tmp, h5py.File(tmp, "w") as handle:
+            parameters = handle.create_dataset(
+                "parameters",
+                shape=(count, first["parameters"].numel()),
+                dtype=np.dtype(str(first["parameters"].dtype).removeprefix("torch.")),
+                chunks=(1, first["parameters"].numel()),
+            )
+            steps = np.zeros(count, dtype=np.int64)
+            metrics = {name: np.zeros(count) for name in TRAJECTORY_METRICS}
+            for index in range(count):
+                record = first if index == 0 else self.read(index)
+                parameters[index] = record["parameters"].numpy()
+                steps[index] = record["step"]
+                for name in TRAJECTORY_METRICS:
+                    metrics[name][index] = record["metrics"][name]
+            handle.create_dataset("step", data=steps)
+            for name, values in metrics.items():
+                handle.create_dataset(name, data=values)
+            set_attrs(handle, attrs)
+        for path in self.directory.glob("record-*.pt"):
+            path.unlink()
+        self.directory.rmdir()
+
+
+def read_trajectory(path, records: str = "none") -> dict[str, Any]:
+    """A trajectory written by `RecordJournal.finish`: its steps, metrics and attributes,
+    checked for consistency, and the parameters of no record (`records="none"`), of the
+    last one ("last"), or of all of them ("all", as a (records, M) array)."""
+    with _open_h5(path, "trajectory") as handle:
+        out = {"step": _require(handle, "step", path, "trajectory")[()]}
+        for name in TRAJECTORY_METRICS:
+            out[name] = _require(handle, name, path, "trajectory")[()]
+        parameters = _require(handle, "parameters", path, "trajectory")
+        count = len(out["step"])
+        if parameters.ndim != 2 or parameters.shape[0] != count:
+            raise ArtefactError(
+                f"trajectory file {path}: 'parameters' has shape {parameters.shape}, expected "
+                f"({count}, M), one row per record"
+            )
+        for name in TRAJECTORY_METRICS:
+            if out[name].shape != (count,):
+                raise ArtefactError(
+                    f"trajectory file {path}: '{name}' has shape {out[name].shape}, "
+                    f"expected ({count},)"
+                )
+        out["attrs"] = attrs_dict(handle)
+        if (
+            "parameter_count" in out["attrs"]
+            and parameters.shape[1] != out["attrs"]["parameter_count"]
+        ):
+            raise ArtefactError(
+                f"trajectory file {path}: 'parameters' has {parameters.shape[1]} columns but "
+                f"the file says M = {out['attrs']['parameter_count']}"
+            )
+        if records == "last":
+            out["parameters"] = parameters[count - 1]
+        elif records == "all":
+            out["parameters"] = parameters[()]
+        elif records != "none":
+            raise ValueError(f"records must be none, last or all, not {records!r}")
+    if "parameters" in out and not np.isfinite(out["parameters"]).all():
+        raise ArtefactError(f"trajectory file {path}: the parameters contain NaN or inf values")
+    return out

@@ -189,13 +189,56 @@ def _mnist_lines(fc: Mapping, conv: Mapping) -> list[str]:
     return lines
 
 
+def _cifar_lines(training: Mapping, line: Mapping, top_lb: float, top_sb: float) -> list[str]:
+    gain = training["test_accuracy_gain"]
+    end_loss = max(line["train_loss_lb"], line["train_loss_sb"])
+    barrier = line["train_barrier"]
+    beyond_lb, beyond_sb = line["train_rise_beyond_lb"], line["train_rise_beyond_sb"]
+    start, stop = line["coefficients"]
+    return [
+        "## CIFAR-10: large and small batch solutions lie in one basin (Sec. 4.1, Figs. 7-9)",
+        "",
+        f"Test accuracy at the end of Part I (batch {training['batch_sizes'][0]}): "
+        f"{training['part1_test_accuracy']:.4f}; at the end of Part II (batch "
+        f"{training['batch_sizes'][1]}): {training['part2_test_accuracy']:.4f}, a gain of "
+        f"{100 * gain:+.2f} points. Claim: the small batch ends more accurate (paper: about "
+        "+1 point): " + _verdict(gain > 0) + " (test: gain > 0).",
+        "",
+        f"Training loss at the switch {training['part1_train_loss']:.4g}, largest during "
+        f"Part II {training['largest_train_loss_after_switch']:.4g}. Claim: the loss jumps "
+        "when the batch shrinks: "
+        + _verdict(training["largest_train_loss_after_switch"] > training["part1_train_loss"])
+        + " (test: a Part II record above the switch's loss).",
+        "",
+        f"On the segment between the two solutions the training loss rises at most "
+        f"{barrier:.3g} above the larger end point's ({end_loss:.4g}; test loss: "
+        f"{line['test_barrier']:.3g}). Claim: no barrier between LB and SB: "
+        + _verdict(barrier <= 0.01 * end_loss)
+        + " (test: barrier below 1% of the larger end-point loss).",
+        "",
+        f"Past the end points (a = {start:g} and a = {stop:g}) the training loss rises by "
+        f"{beyond_lb:.4g} beyond LB and {beyond_sb:.4g} beyond SB. Our reading of Fig. 7: the "
+        "line leaving LB is steeper (LB is sharper): "
+        + _verdict(beyond_lb > beyond_sb)
+        + " (test: larger rise beyond LB).",
+        "",
+        f"Beyond the paper: the largest Hessian eigenvalue (training subset) is {top_lb:.4g} "
+        f"at LB and {top_sb:.4g} at SB (LB / SB = {top_lb / top_sb:.2f}). LB sits at larger "
+        "outliers, as on MNIST: " + _verdict(top_lb > top_sb) + " (test: LB / SB > 1).",
+        "",
+    ]
+
+
 def render(
     rows: Sequence[dict],
     logistic: Mapping,
     gauss_newton: Mapping,
     mnist_fc: Mapping | None = None,
     mnist_conv: Mapping | None = None,
+    cifar: Mapping | None = None,
 ) -> str:
+    """The summary; the MNIST section with both MNIST numbers, the CIFAR-10 one with
+    `cifar` = {"training": ..., "line": ..., "top_lb": float, "top_sb": float}."""
     lines = [
         "# Paper claims against this reproduction",
         "",
@@ -210,4 +253,6 @@ def render(
     lines += _gauss_newton_lines(gauss_newton)
     if mnist_fc is not None and mnist_conv is not None:
         lines += _mnist_lines(mnist_fc, mnist_conv)
+    if cifar is not None:
+        lines += _cifar_lines(**cifar)
     return "\n".join(lines)

@@ -13,4 +13,9 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.output[0],
         mnist_fc_numbers=snakemake.input.mnist[0] if snakemake.input.mnist else None,
         mnist_conv_numbers=snakemake.input.mnist[1] if snakemake.input.mnist else None,
+        cifar_inputs={
+            key.removeprefix("cifar_"): path
+            for key, path in snakemake.input.items()
+            if key.startswith("cifar_")
+        },
     )

@@ -1,0 +1,138 @@
+# CIFAR-10 (Section 4.1): large batch then small batch, the straight line through the two
+# solutions (Figs. 7-9), and, beyond the paper, the top Hessian eigenvalues at both ends.
+
+
+rule cifar_dataset:
+    output:
+        "results/cifar/data/cifar10.h5",
+    log:
+        "results/logs/cifar_dataset.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=4096,
+        runtime=60,
+    params:
+        data=plain(config["cifar"]["data"]),
+    script:
+        "../workflow/scripts/cifar_dataset.py"
+
+
+rule train_cifar_part:
+    input:
+        dataset="results/cifar/data/cifar10.h5",
+        start=cifar_part_start,
+    output:
+        "results/cifar/part{part}.h5",
+    log:
+        "results/logs/train_cifar_part{part}.log",
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8192 * attempt,
+        runtime=lambda wildcards, attempt: 24 * 60 * attempt,
+        gpu=config["cifar"]["gpus"],
+    params:
+        settings=cifar_part_settings,
+        architecture=plain(config["cifar"]["model"]),
+        device=config["cifar"]["device"],
+    script:
+        "../workflow/scripts/train_cifar_part.py"
+
+
+rule cifar_line:
+    input:
+        dataset="results/cifar/data/cifar10.h5",
+        part1="results/cifar/part1.h5",
+        part2="results/cifar/part2.h5",
+    output:
+        "results/cifar/line.csv",
+    log:
+        "results/logs/cifar_line.log",
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8192 * attempt,
+        runtime=lambda wildcards, attempt: 12 * 60 * attempt,
+        gpu=config["cifar"]["gpus"],
+    params:
+        line=plain(config["cifar"]["line"]),
+        eval_batch_size=config["cifar"]["train"]["eval_batch_size"],
+        device=config["cifar"]["device"],
+    script:
+        "../workflow/scripts/cifar_line.py"
+
+
+rule cifar_top_eigenvalues:
+    input:
+        dataset="results/cifar/data/cifar10.h5",
+        trajectory=cifar_end_point,
+    output:
+        "results/cifar/top_eigenvalues_{end}.h5",
+    log:
+        "results/logs/cifar_top_eigenvalues_{end}.log",
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 16384 * attempt,
+        runtime=lambda wildcards, attempt: 12 * 60 * attempt,
+        gpu=config["cifar"]["gpus"],
+    params:
+        spectrum=plain(config["cifar"]["spectrum"]),
+        device=config["cifar"]["device"],
+    script:
+        "../workflow/scripts/cifar_top_eigenvalues.py"
+
+
+rule fig8:
+    input:
+        part1="results/cifar/part1.h5",
+        part2="results/cifar/part2.h5",
+    output:
+        figure=report(
+            "results/fig8.pdf",
+            caption="../report/fig8.rst",
+            category="4.1 Large and small batch in one basin",
+        ),
+        numbers="results/cifar_training.json",
+    log:
+        "results/logs/fig8.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=10,
+    script:
+        "../workflow/scripts/fig8.py"
+
+
+rule fig7_fig9:
+    input:
+        "results/cifar/line.csv",
+    output:
+        fig9=report(
+            "results/fig9.pdf",
+            caption="../report/fig9.rst",
+            category="4.1 Large and small batch in one basin",
+        ),
+        fig7=report(
+            "results/fig7.pdf",
+            caption="../report/fig7.rst",
+            category="4.1 Large and small batch in one basin",
+        ),
+        numbers="results/cifar_line.json",
+    log:
+        "results/logs/fig7_fig9.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=5,
+    script:
+        "../workflow/scripts/fig7_fig9.py"

@@ -1,0 +1,9 @@
+"""Snakemake adapter: CIFAR-10 from torchvision into one HDF5 file (rule cifar_dataset)."""
+
+import _source_path  # noqa: F401  (src/ on sys.path)
+
+from hessian_spectra.jobs import job
+from hessian_spectra.steps import make_cifar
+
+with job(snakemake.log[0], snakemake.threads):
+    make_cifar(snakemake.output[0], **snakemake.params.data)
