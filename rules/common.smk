@@ -123,6 +123,10 @@ def mnist_nets(family):
     return [f"conv-bs{conv['small_batch']}", f"conv-bs{conv['large_batch']}"]
 
 
+def mnist_family(net):
+    return "fc" if net.startswith("fc-h") else "conv"
+
+
 def mnist_architecture(net):
     activation = config["mnist"]["activation"]
     if net.startswith("fc-h"):

@@ -66,7 +66,9 @@ rule mnist_spectrum:
         method=lambda wildcards: mnist_spectrum_method(wildcards.net),
         k=config["mnist"]["spectrum"]["k"],
         tolerance=config["mnist"]["spectrum"]["tolerance"],
-        max_products=config["mnist"]["spectrum"]["max_products"],
+        max_products=lambda wildcards: config["mnist"]["spectrum"]["max_products"][
+            mnist_family(wildcards.net)
+        ],
         block_size=config["hessian"]["block_size"],
         device=config["mnist"]["device"],
     script:
