@@ -86,7 +86,8 @@ def report(device: torch.device) -> None:
     plain = seconds_per_image(model, device, images, autograd=False)
     graph = seconds_per_image(model, device, images, autograd=True)
     name = torch.cuda.get_device_name(device) if fast else f"CPU, {torch.get_num_threads()} threads"
-    print(f"\n{name}, torch {torch.__version__}, bare AlexNet M = {models.alexnet_parameter_count():,}")
+    size = models.alexnet_parameter_count()
+    print(f"\n{name}, torch {torch.__version__}, bare AlexNet M = {size:,}")
     print(f"  SGD step, batch 1000: {large * 1e3:9.1f} ms  ({1 / large:7.2f} steps/s)")
     print(f"  SGD step, batch 32:   {small * 1e3:9.1f} ms  ({1 / small:7.2f} steps/s)")
     print(

@@ -28,19 +28,20 @@ from kneed import KneeLocator
 DENSE_DRIVER = "torch.linalg.eigvalsh (LAPACK syevd, float64)"
 
 
-def dense_eigenvalues(matrix: np.ndarray) -> np.ndarray:
+def dense_eigenvalues(matrix: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
     """All eigenvalues of a symmetric float64 matrix, ascending.
 
     Uses torch's LAPACK (MKL) divide-and-conquer driver, which was 1.6-2x faster than
-    `scipy.linalg.eigh` here (`benchmarks/hessian_engines.py`). Only the lower triangle
-    is read; the Hessian file records how far it is from exactly symmetric.
+    `scipy.linalg.eigh` here (`benchmarks/hessian_engines.py`), or cuSOLVER's on a CUDA
+    `device`. Only the lower triangle is read; the Hessian file records how far it is
+    from exactly symmetric.
     """
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"expected a square matrix, got shape {matrix.shape}")
     if matrix.dtype != np.float64:
         raise ValueError(f"expected float64, got {matrix.dtype}")
-    values = torch.linalg.eigvalsh(torch.from_numpy(matrix))
-    return values.numpy()
+    values = torch.linalg.eigvalsh(torch.from_numpy(matrix).to(device))
+    return values.cpu().numpy()
 
 
 def count_above_largest_gap(eigenvalues: np.ndarray) -> int:

@@ -446,10 +446,10 @@ def checkpoint_spectrum(
             operator, scratch, block_size=block_size, attrs=provenance, workers=workers
         )
         matrix, _ = storage.read_hessian(scratch)
-        values = spectrum.dense_eigenvalues(matrix)
+        values = spectrum.dense_eigenvalues(matrix, target)
         del matrix
         scratch.unlink()
-        settings = {"method": "dense", "driver": spectrum.DENSE_DRIVER}
+        settings = {"method": "dense", "driver": spectrum.DENSE_DRIVER, "device": str(target)}
     elif method == "lanczos":
 
         def matvec(vector: np.ndarray) -> np.ndarray:
@@ -465,6 +465,7 @@ def checkpoint_spectrum(
         values = np.concatenate([end.eigenvalues for end in ends])
         settings = {
             "method": "lanczos", "driver": "scipy.sparse.linalg.eigsh (ARPACK)", "k": k,
+            "device": str(target),
             "tolerance": tolerance, "max_products": max_products,
             "products": sum(end.products for end in ends),
             "converged_smallest": ends[0].converged, "converged_largest": ends[1].converged,

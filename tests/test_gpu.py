@@ -1,0 +1,105 @@
+"""The CUDA path against the CPU path: products, dense eigenvalues and training agree to
+float64 round-off, and CIFAR-10 training on CUDA is deterministic. Skipped where torch sees
+no GPU (CI has none); run them on a GPU machine with `pytest -m gpu`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hessian_spectra import models, spectrum, steps, storage, trajectory
+from hessian_spectra.curvature import FlatModel, HessianOperator, mean_cross_entropy
+from hessian_spectra.data import Split
+from hessian_spectra.training import TrainSettings, train
+
+from .cifar_files import write_cifar10
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no GPU"),
+]
+CUDA = torch.device("cuda")
+
+
+def mnist_like(n: int = 200, seed: int = 0) -> Split:
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 784, generator=generator, dtype=torch.float64)
+    return Split(x, torch.randint(0, 10, (n,), generator=generator))
+
+
+@pytest.mark.parametrize("spec", [models.mlp_spec(784, [10], 10, "relu"), models.convnet_spec()])
+def test_hessian_vector_products_agree(spec):
+    model = models.build_model(spec)
+    models.initialise(model, weight_std=None, generator=torch.Generator().manual_seed(0))
+    split, flat = mnist_like(), FlatModel(model)
+    vector = torch.randn(flat.dim, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    on_cpu = HessianOperator(mean_cross_entropy(flat, split), flat.flatten()).matvec(vector)
+    flat.model.to(CUDA)
+    on_gpu = HessianOperator(mean_cross_entropy(flat, split.to(CUDA)), flat.flatten()).matvec(
+        vector.to(CUDA)
+    )
+    scale = on_cpu.abs().max()
+    assert torch.allclose(on_gpu.cpu(), on_cpu, rtol=0, atol=1e-12 * scale)
+
+
+def test_dense_eigenvalues_agree():
+    matrix = np.random.default_rng(0).standard_normal((300, 300))
+    matrix = matrix + matrix.T
+    on_cpu = spectrum.dense_eigenvalues(matrix)
+    on_gpu = spectrum.dense_eigenvalues(matrix, CUDA)
+    np.testing.assert_allclose(on_gpu, on_cpu, rtol=0, atol=1e-12 * np.abs(on_cpu).max())
+
+
+def test_float64_training_agrees():
+    settings = TrainSettings(learning_rate=0.1, steps=30, batch_size=20, log_every=10, seed=0)
+    ends = []
+    for device in ("cpu", CUDA):
+        model = models.build_model(models.convnet_spec())
+        models.initialise(model, weight_std=None, generator=torch.Generator().manual_seed(0))
+        model.to(device)
+        train_split, test_split = mnist_like(100, 0).to(device), mnist_like(50, 1).to(device)
+        train(
+            model,
+            train_split,
+            test_split,
+            settings,
+            run="gpu-check",
+            on_checkpoint=lambda name, step, theta: None,
+        )
+        ends.append(FlatModel(model).flatten().cpu())
+    assert torch.allclose(ends[1], ends[0], rtol=0, atol=1e-10 * ends[0].abs().max())
+
+
+def test_cifar_training_on_cuda_is_deterministic(tmp_path):
+    write_cifar10(tmp_path / "root", per_batch=40)
+    dataset = tmp_path / "cifar10.h5"
+    steps.make_cifar(
+        dataset,
+        root=tmp_path / "root",
+        download=False,
+        verify_checksums=False,
+        n_train=None,
+        n_test=None,
+        seed=0,
+    )
+    settings = trajectory.PartSettings(
+        part=1,
+        batch_size=50,
+        learning_rate=0.05,
+        steps_per_record=10,
+        records=3,
+        seed=0,
+        eval_batch_size=100,
+    )
+    runs = []
+    for name in ("first.h5", "second.h5"):
+        steps.train_cifar_part(
+            dataset,
+            tmp_path / name,
+            settings=settings,
+            architecture={"conv_channels": [8, 8], "hidden": [16]},
+            device="cuda",
+        )
+        runs.append(storage.read_trajectory(tmp_path / name, records="all")["parameters"])
+    np.testing.assert_array_equal(runs[0], runs[1])
