@@ -435,6 +435,8 @@ def test_killed_training_job_resumes_from_its_last_record(tmp_path):
     process.wait()
     assert not (killed / target).exists()
 
+    # A killed Snakemake leaves its lock, as after a power loss: the user unlocks and reruns.
+    snakemake(killed, "--unlock", config=config)
     resumed = snakemake(killed, target, "--rerun-incomplete", config=config)
     log = (killed / "results/logs/train_cifar_part1.log").read_text()
     assert re.search(r"resuming part 1 from record [1-9]", log), messages(resumed)
