@@ -92,7 +92,7 @@ def report(device: torch.device) -> None:
     print(f"  SGD step, batch 32:   {small * 1e3:9.1f} ms  ({1 / small:7.2f} steps/s)")
     print(
         f"  evaluation, no autograd: {1 / plain:9.0f} images/s; with autograd {1 / graph:9.0f} "
-        f"images/s ({graph / plain:.2f}x slower)"
+        f"images/s (with autograd takes {graph / plain:.2f}x the time)"
     )
     record = plain * EVAL_IMAGES
     parts = {
