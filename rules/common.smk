@@ -131,7 +131,13 @@ def mnist_architecture(net):
     activation = config["mnist"]["activation"]
     if net.startswith("fc-h"):
         return {"kind": "mlp", "hidden": [int(net[4:])], "activation": activation}
-    return {"kind": "convnet", "activation": activation}
+    conv = config["mnist"]["conv"]
+    return {
+        "kind": "convnet",
+        "activation": activation,
+        "channels": conv["channels"],
+        "hidden": conv["hidden"],
+    }
 
 
 def mnist_training(net):
@@ -149,12 +155,8 @@ def mnist_training(net):
 def mnist_parameter_count(net):
     if net.startswith("fc-h"):
         return mlp_parameter_count(784, [int(net[4:])], 10)
-    return convnet_parameter_count()
-
-
-def mnist_spectrum_method(net):
-    limit = config["mnist"]["spectrum"]["dense_max_params"]
-    return "dense" if mnist_parameter_count(net) <= limit else "lanczos"
+    conv = config["mnist"]["conv"]
+    return convnet_parameter_count(conv["channels"], conv["hidden"])
 
 
 def mnist_spectra(family):

@@ -27,6 +27,7 @@ if config["hessian"]["split"] == 1:
             chunk_size=config["hessian"]["chunk_size"],
             part=0,
             parts=1,
+            device=config["hessian"]["device"],
         script:
             "../workflow/scripts/hessian.py"
 
@@ -60,6 +61,7 @@ else:
             chunk_size=config["hessian"]["chunk_size"],
             part=lambda wildcards: int(wildcards.part),
             parts=config["hessian"]["split"],
+            device=config["hessian"]["device"],
         script:
             "../workflow/scripts/hessian.py"
 
@@ -98,6 +100,8 @@ rule spectrum:
         mem_mb=lambda wildcards, attempt: attempt
         * spectrum_job_mem_mb(blob_parameter_count(wildcards)),
         runtime=lambda wildcards, attempt: 60 * attempt,
+    params:
+        device=config["hessian"]["device"],
     script:
         "../workflow/scripts/spectrum.py"
 
@@ -121,5 +125,6 @@ rule gauss_newton:
         runtime=lambda wildcards, attempt: 60 * attempt,
     params:
         block_size=config["hessian"]["block_size"],
+        device=config["hessian"]["device"],
     script:
         "../workflow/scripts/gauss_newton.py"

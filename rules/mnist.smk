@@ -1,4 +1,5 @@
-# MNIST-1K (Sections 3.2-3.4): data, training, spectra (dense or Lanczos), Figs. 3-6.
+# MNIST-1K (Sections 3.2-3.4): data, training, exact Hessians and their spectra (or Lanczos
+# extremes, when chosen), Figs. 3-6.
 
 
 rule mnist_dataset:
@@ -43,36 +44,83 @@ rule train_mnist:
         "../workflow/scripts/train_mnist.py"
 
 
-rule mnist_spectrum:
+rule mnist_hessian:
     input:
         checkpoint="results/mnist/runs/{net}/checkpoints/final.pt",
         dataset="results/mnist/data/mnist1k.h5",
     output:
-        "results/mnist/spectra/{net}/final.h5",
+        temp("results/mnist/hessians/{net}/final.h5"),
     log:
-        "results/logs/mnist_spectrum/{net}.log",
+        "results/logs/mnist_hessian/{net}.log",
     conda:
         ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: attempt
-        * (
-            spectrum_job_mem_mb(mnist_parameter_count(wildcards.net))
-            if mnist_spectrum_method(wildcards.net) == "dense"
-            else 4096
+        mem_mb=lambda wildcards, threads, attempt: attempt
+        * hessian_job_mem_mb(
+            mnist_parameter_count(wildcards.net),
+            config["mnist"]["spectrum"]["block_size"],
+            threads,
         ),
-        runtime=lambda wildcards, attempt: 120 * attempt,
+        runtime=lambda wildcards, attempt: 240 * attempt,
     params:
-        method=lambda wildcards: mnist_spectrum_method(wildcards.net),
-        k=config["mnist"]["spectrum"]["k"],
-        tolerance=config["mnist"]["spectrum"]["tolerance"],
-        max_products=lambda wildcards: config["mnist"]["spectrum"]["max_products"][
-            mnist_family(wildcards.net)
-        ],
-        block_size=config["hessian"]["block_size"],
+        block_size=config["mnist"]["spectrum"]["block_size"],
+        chunk_size=None,
+        part=0,
+        parts=1,
         device=config["mnist"]["device"],
     script:
-        "../workflow/scripts/mnist_spectrum.py"
+        "../workflow/scripts/hessian.py"
+
+
+if config["mnist"]["spectrum"]["method"] == "dense":
+
+    rule mnist_spectrum:
+        input:
+            "results/mnist/hessians/{net}/final.h5",
+        output:
+            "results/mnist/spectra/{net}/final.h5",
+        log:
+            "results/logs/mnist_spectrum/{net}.log",
+        conda:
+            ENV
+        threads: 2
+        resources:
+            mem_mb=lambda wildcards: spectrum_job_mem_mb(
+                mnist_parameter_count(wildcards.net),
+                config["mnist"]["spectrum"]["memory_mb"],
+            ),
+            runtime=lambda wildcards, attempt: 240 * attempt,
+        params:
+            device=config["mnist"]["device"],
+        script:
+            "../workflow/scripts/spectrum.py"
+
+else:
+
+    rule mnist_spectrum:
+        input:
+            checkpoint="results/mnist/runs/{net}/checkpoints/final.pt",
+            dataset="results/mnist/data/mnist1k.h5",
+        output:
+            "results/mnist/spectra/{net}/final.h5",
+        log:
+            "results/logs/mnist_spectrum/{net}.log",
+        conda:
+            ENV
+        threads: 2
+        resources:
+            mem_mb=4096,
+            runtime=lambda wildcards, attempt: 120 * attempt,
+        params:
+            k=config["mnist"]["spectrum"]["k"],
+            tolerance=config["mnist"]["spectrum"]["tolerance"],
+            max_products=lambda wildcards: config["mnist"]["spectrum"]["max_products"][
+                mnist_family(wildcards.net)
+            ],
+            device=config["mnist"]["device"],
+        script:
+            "../workflow/scripts/mnist_spectrum.py"
 
 
 rule fig3_fig5:

@@ -16,9 +16,12 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import cifar, models, spectrum, steps, storage, trajectory
-from hessian_spectra.curvature import FlatModel, mean_cross_entropy
+from hessian_spectra import cifar, models, spectrum, storage, trajectory
+from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.data import Split
+from hessian_spectra.models import FlatModel
+from hessian_spectra.steps import cifar as cifar_steps
+from hessian_spectra.steps.datasets import make_dataset
 from hessian_spectra.training import TrainingDiverged
 
 from .cifar_files import write_cifar10
@@ -49,7 +52,8 @@ def cifar_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def dataset(cifar_root, tmp_path_factory):
     path = tmp_path_factory.mktemp("dataset") / "cifar10.h5"
-    steps.make_cifar(
+    make_dataset(
+        "cifar",
         path,
         root=cifar_root,
         download=False,
@@ -65,10 +69,10 @@ def dataset(cifar_root, tmp_path_factory):
 def parts(dataset, tmp_path_factory):
     """Part I and Part II of a tiny run, uninterrupted."""
     folder = tmp_path_factory.mktemp("parts")
-    steps.train_cifar_part(
+    cifar_steps.train_cifar_part(
         dataset, folder / "part1.h5", settings=part_settings(1), architecture=TINY_NET, device="cpu"
     )
-    steps.train_cifar_part(
+    cifar_steps.train_cifar_part(
         dataset,
         folder / "part2.h5",
         settings=part_settings(2),
@@ -213,7 +217,7 @@ def test_trajectories_record_every_interval_and_part2_starts_at_part1s_end(parts
 
 
 def test_same_settings_give_the_same_trajectory(dataset, parts, tmp_path):
-    steps.train_cifar_part(
+    cifar_steps.train_cifar_part(
         dataset,
         tmp_path / "again.h5",
         settings=part_settings(1),
@@ -228,10 +232,11 @@ def test_same_settings_give_the_same_trajectory(dataset, parts, tmp_path):
 
 KILLED_RUN = """
 import sys, torch
-from hessian_spectra import steps, trajectory
+from hessian_spectra import trajectory
+from hessian_spectra.steps import cifar as cifar_steps
 torch.set_num_threads(1)
-steps.train_cifar_part(sys.argv[1], sys.argv[2], architecture={architecture!r},
-                       settings=trajectory.PartSettings(**{settings!r}), device="cpu")
+cifar_steps.train_cifar_part(sys.argv[1], sys.argv[2], architecture={architecture!r},
+                             settings=trajectory.PartSettings(**{settings!r}), device="cpu")
 """
 
 
@@ -261,11 +266,11 @@ def test_a_killed_run_resumes_from_its_last_record_bit_for_bit(dataset, tmp_path
     torch.set_num_threads(1)
     try:
         with caplog.at_level(logging.INFO, logger="hessian_spectra"):
-            steps.train_cifar_part(
+            cifar_steps.train_cifar_part(
                 dataset, output, settings=settings, architecture=TINY_NET, device="cpu"
             )
         assert re.search(r"resuming part 1 from record (\d+)", caplog.text)
-        steps.train_cifar_part(
+        cifar_steps.train_cifar_part(
             dataset, tmp_path / "whole.h5", settings=settings, architecture=TINY_NET, device="cpu"
         )
     finally:
@@ -279,7 +284,7 @@ def test_a_killed_run_resumes_from_its_last_record_bit_for_bit(dataset, tmp_path
     stale.write(0, torch.zeros(3), 0, dict.fromkeys(storage.TRAJECTORY_METRICS, 0.0))
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="hessian_spectra"):
-        steps.train_cifar_part(
+        cifar_steps.train_cifar_part(
             dataset,
             tmp_path / "other.h5",
             settings=part_settings(1),
@@ -293,7 +298,7 @@ def test_a_killed_run_resumes_from_its_last_record_bit_for_bit(dataset, tmp_path
 def test_diverged_training_names_part_and_step_and_leaves_no_output(dataset, tmp_path):
     output = tmp_path / "part1.h5"
     with pytest.raises(TrainingDiverged, match=r"part 1: .* at step \d+ .*learning_rate"):
-        steps.train_cifar_part(
+        cifar_steps.train_cifar_part(
             dataset,
             output,
             settings=part_settings(1, learning_rate=1e30),
@@ -305,7 +310,7 @@ def test_diverged_training_names_part_and_step_and_leaves_no_output(dataset, tmp
 
 def test_part2_refuses_a_start_of_another_model(dataset, parts, tmp_path):
     with pytest.raises(storage.ArtefactError, match="was trained with the model"):
-        steps.train_cifar_part(
+        cifar_steps.train_cifar_part(
             dataset,
             tmp_path / "part2.h5",
             settings=part_settings(2),
@@ -349,7 +354,7 @@ def test_barrier_and_rise_beyond_the_ends():
 
 def test_end_points_on_the_line_are_the_trajectories_last_records(dataset, parts, tmp_path):
     output = tmp_path / "line.csv"
-    steps.cifar_line(
+    cifar_steps.cifar_line(
         dataset, *parts, output, start=-0.5, stop=1.5, points=5, eval_batch_size=64, device="cpu"
     )
     rows = np.genfromtxt(output, delimiter=",", names=True)
@@ -367,11 +372,11 @@ def test_top_eigenvalues_match_a_dense_hessian(dataset, tmp_path):
     """Lanczos at an end point against eigvalsh of torch.func.hessian on the same subset."""
     architecture = {"conv_channels": [1, 1], "hidden": []}
     part = tmp_path / "part1.h5"
-    steps.train_cifar_part(
+    cifar_steps.train_cifar_part(
         dataset, part, settings=part_settings(1), architecture=architecture, device="cpu"
     )
     output = tmp_path / "top.h5"
-    steps.cifar_top_eigenvalues(
+    cifar_steps.cifar_top_eigenvalues(
         dataset,
         part,
         output,

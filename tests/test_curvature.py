@@ -8,16 +8,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from hessian_spectra.curvature import (
-    FlatModel,
-    GaussNewtonOperator,
-    HessianOperator,
-    assemble_hessian,
-    gather_hessian,
-    mean_cross_entropy,
-    symmetry_error,
-)
-from hessian_spectra.storage import BLOCKS_DONE_DATASET, HESSIAN_DATASET, ArtefactError
+from hessian_spectra.curvature import GaussNewtonOperator, HessianOperator, mean_cross_entropy
+from hessian_spectra.hessian_file import BLOCKS_DONE_DATASET, HESSIAN_DATASET, symmetry_error
+from hessian_spectra.hessian_file import assemble as assemble_hessian
+from hessian_spectra.hessian_file import gather as gather_hessian
+from hessian_spectra.models import FlatModel
+from hessian_spectra.storage import ArtefactError
 
 from .conftest import random_split
 

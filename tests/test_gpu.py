@@ -4,13 +4,18 @@ no GPU (CI has none); run them on a GPU machine with `pytest -m gpu`."""
 
 from __future__ import annotations
 
+import h5py
 import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import models, spectrum, steps, storage, trajectory
-from hessian_spectra.curvature import FlatModel, HessianOperator, mean_cross_entropy
+from hessian_spectra import data, models, spectrum, storage, trajectory
+from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.data import Split
+from hessian_spectra.models import FlatModel
+from hessian_spectra.steps import cifar as cifar_steps
+from hessian_spectra.steps.datasets import make_dataset
+from hessian_spectra.steps.hessian import build_hessian, compute_spectrum
 from hessian_spectra.training import TrainSettings, train
 
 from .cifar_files import write_cifar10
@@ -51,6 +56,41 @@ def test_dense_eigenvalues_agree():
     np.testing.assert_allclose(on_gpu, on_cpu, rtol=0, atol=1e-12 * np.abs(on_cpu).max())
 
 
+def test_hessian_file_and_spectrum_agree_across_devices(tmp_path):
+    """The blob pipeline's dense engine on CUDA (batched rows) and on the CPU (rows one by
+    one): the same HDF5 layout, contents equal to float64 round-off, and so the spectra."""
+    arrays, _ = data.gaussian_blobs(
+        n_classes=5, dim=20, n_train=300, n_test=1, cov=1.0, center_box=(-10.0, 10.0), seed=0
+    )
+    storage.write_arrays(tmp_path / "data.h5", arrays, {"n_classes": 5})
+    spec = models.mlp_spec(20, [30, 30], 5, "relu")
+    model = models.build_model(spec)
+    models.initialise(model, weight_std=0.1, generator=torch.Generator().manual_seed(0))
+    storage.save_checkpoint(
+        tmp_path / "c.pt", parameters=FlatModel(model).flatten(), step=0, run="r", model=spec
+    )
+    files = {}
+    for device in ("cpu", "cuda"):
+        files[device] = tmp_path / f"{device}.h5"
+        build_hessian(
+            tmp_path / "c.pt", tmp_path / "data.h5", files[device],
+            block_size=256, chunk_size=None, workers=1, device=device,
+        )  # fmt: skip
+        compute_spectrum(files[device], tmp_path / f"s-{device}.h5", memory_mb=4096, device=device)
+    with h5py.File(files["cpu"]) as cpu, h5py.File(files["cuda"]) as gpu:
+        assert set(cpu) == set(gpu)
+        for name in cpu:
+            assert (cpu[name].shape, cpu[name].dtype, cpu[name].chunks) == (
+                gpu[name].shape, gpu[name].dtype, gpu[name].chunks,
+            )  # fmt: skip
+        on_cpu, on_gpu = cpu["hessian"][()], gpu["hessian"][()]
+        assert gpu.attrs["row_engine"] == "batched" and cpu.attrs["row_engine"] == "per-row"
+    scale = np.abs(on_cpu).max()
+    np.testing.assert_allclose(on_gpu, on_cpu, rtol=0, atol=1e-12 * scale)
+    values = {d: storage.read_spectrum(tmp_path / f"s-{d}.h5")[0] for d in ("cpu", "cuda")}
+    np.testing.assert_allclose(values["cuda"], values["cpu"], rtol=0, atol=1e-11 * scale)
+
+
 def test_float64_training_agrees():
     settings = TrainSettings(learning_rate=0.1, steps=30, batch_size=20, log_every=10, seed=0)
     ends = []
@@ -74,7 +114,8 @@ def test_float64_training_agrees():
 def test_cifar_training_on_cuda_is_deterministic(tmp_path):
     write_cifar10(tmp_path / "root", per_batch=40)
     dataset = tmp_path / "cifar10.h5"
-    steps.make_cifar(
+    make_dataset(
+        "cifar",
         dataset,
         root=tmp_path / "root",
         download=False,
@@ -94,7 +135,7 @@ def test_cifar_training_on_cuda_is_deterministic(tmp_path):
     )
     runs = []
     for name in ("first.h5", "second.h5"):
-        steps.train_cifar_part(
+        cifar_steps.train_cifar_part(
             dataset,
             tmp_path / name,
             settings=settings,

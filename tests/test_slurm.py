@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import yaml
 
-from hessian_spectra import storage
+from hessian_spectra import hessian_file, storage
 
 from .test_workflow import REPO, SNAKEMAKE, TEST_CONFIG, copy_workflow, snakemake
 
@@ -196,8 +196,8 @@ def test_slurm_run_with_a_split_hessian_equals_the_local_run(slurm_cluster, tmp_
     assert (cluster / TARGET).read_bytes().startswith(b"%PDF")
     for k in TEST_CONFIG["fig2"]["n_classes"]:
         run = f"sgd-relu-k{k}-cov1"
-        single, _ = storage.read_hessian(local / f"results/blobs/hessians/{run}/final.h5")
-        gathered, attrs = storage.read_hessian(cluster / f"results/blobs/hessians/{run}/final.h5")
+        single, _ = hessian_file.read(local / f"results/blobs/hessians/{run}/final.h5")
+        gathered, attrs = hessian_file.read(cluster / f"results/blobs/hessians/{run}/final.h5")
         assert attrs["gathered_from_parts"] == SPLIT
         assert np.array_equal(gathered, single)
         spectrum = f"results/blobs/spectra/{run}/final.h5"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import storage
+from hessian_spectra import hessian_file, storage
 from hessian_spectra.storage import ArtefactError
 
 MODEL = {"kind": "mlp", "input_dim": 3, "hidden": [2], "n_classes": 2, "activation": "relu"}
@@ -61,7 +61,7 @@ def test_nan_checkpoint_is_refused(tmp_path):
 
 def write_hessian(path, matrix, **attrs):
     with h5py.File(path, "w") as handle:
-        handle.create_dataset(storage.HESSIAN_DATASET, data=matrix)
+        handle.create_dataset(hessian_file.HESSIAN_DATASET, data=matrix)
         storage.set_attrs(handle, attrs)
 
 
@@ -69,37 +69,37 @@ def test_hessian_of_the_wrong_shape_is_named(tmp_path):
     path = tmp_path / "h.h5"
     write_hessian(path, np.zeros((4, 5)))
     with pytest.raises(ArtefactError, match=r"h\.h5: dataset 'hessian' has shape \(4, 5\)"):
-        storage.read_hessian(path)
+        hessian_file.read(path)
 
 
 def test_hessian_disagreeing_with_its_parameter_count(tmp_path):
     path = tmp_path / "h.h5"
     write_hessian(path, np.zeros((4, 4)), parameter_count=5)
     with pytest.raises(ArtefactError, match="says M = 5"):
-        storage.read_hessian(path)
+        hessian_file.read(path)
 
 
 def test_float32_hessian_is_refused(tmp_path):
     path = tmp_path / "h.h5"
     write_hessian(path, np.zeros((3, 3), dtype=np.float32))
     with pytest.raises(ArtefactError, match="float32, expected float64"):
-        storage.read_hessian(path)
+        hessian_file.read(path)
 
 
 def test_incomplete_hessian_is_refused(tmp_path):
     path = tmp_path / "h.h5"
     write_hessian(path, np.eye(3))
     with h5py.File(path, "a") as handle:
-        handle.create_dataset(storage.BLOCKS_DONE_DATASET, data=np.array([True, False]))
+        handle.create_dataset(hessian_file.BLOCKS_DONE_DATASET, data=np.array([True, False]))
     with pytest.raises(ArtefactError, match="incomplete"):
-        storage.read_hessian(path)
+        hessian_file.read(path)
 
 
 def test_non_hdf5_file_is_named(tmp_path):
     path = tmp_path / "h.h5"
     path.write_text("not hdf5")
     with pytest.raises(ArtefactError, match=r"h\.h5 is not a readable HDF5 file"):
-        storage.read_hessian(path)
+        hessian_file.read(path)
 
 
 def test_spectrum_round_trip_and_order_check(tmp_path):

@@ -148,17 +148,21 @@ def test_summary_refuses_claims_the_numbers_contradict(change, expected):
     assert expected in summary.render(rows, logistic, gauss_newton)
 
 
-def test_summary_mnist_claims():
-    fc = {
+def mnist_fc_numbers(shares=(0.01, 0.012), precisions=("float64", "float64")) -> dict:
+    return {
         f"hidden = {h}": {
-            "M": m,
-            "largest": big,
-            "top_edge": edge,
-            "smallest": -1e-3,
-            "negative_to_largest": 1e-3 / big,
+            "M": m, "largest": big, "top_edge": edge, "smallest": -1e-3,
+            "negative_to_largest": 1e-3 / big, "complete": True, "precision": precision,
+            "floor": 1e-12, "negative_count": round(share * m), "negative_share": share,
         }
-        for h, m, big, edge in [(10, 7960, 1.0, 0.1), (70, 55660, 1.5, 0.12)]
-    }
+        for (h, m, big, edge), share, precision in zip(
+            [(10, 7960, 1.0, 0.1), (70, 55660, 1.5, 0.12)], shares, precisions, strict=True
+        )
+    }  # fmt: skip
+
+
+def test_summary_mnist_claims():
+    fc = mnist_fc_numbers()
     conv = {
         "SB (batch 10)": {"largest": 2.0, "negative_to_largest": 0.1},
         "LB (batch 512)": {"largest": 5.0, "negative_to_largest": 0.05},
@@ -171,6 +175,27 @@ def test_summary_mnist_claims():
     assert "LB has larger outliers: **does not hold**" in summary.render(
         rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, fc, conv
     )
+
+
+@pytest.mark.parametrize(
+    ("shares", "precisions", "verdict"),
+    [
+        ((0.01, 0.012), ("float64", "float64"), "**holds** (largest / smallest share = 1.20"),
+        ((0.01, 0.03), ("float64", "float64"), "**does not hold** (largest / smallest share = 3"),
+        ((0.01, 0.0), ("float64", "float64"), "**does not hold** (largest / smallest share = inf"),
+        ((0.01, 0.0), ("float64", "float32"), "**mixed** (fewer than two full float64 spectra"),
+    ],
+)
+def test_summary_negative_share_verdict_can_fail(shares, precisions, verdict):
+    """The share of negative eigenvalues above the floor, constant in width or not; a
+    reduced-precision spectrum is left out of the test and named."""
+    conv = {"SB (batch 10)": {"largest": 2.0, "negative_to_largest": 0.1},
+            "LB (batch 512)": {"largest": 5.0, "negative_to_largest": 0.05}}  # fmt: skip
+    text = summary.render(
+        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, mnist_fc_numbers(shares, precisions), conv
+    )
+    assert f"stays the same as the net widens: {verdict}" in text
+    assert ("Left out of that test: hidden = 70" in text) == ("float32" in precisions)
 
 
 def cifar_numbers(**line_changes) -> dict:

@@ -5,6 +5,7 @@ These are the slow tests (about a minute); they are marked `workflow`, and CI ru
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,8 +21,9 @@ import pytest
 import torch
 import yaml
 
-from hessian_spectra import data, models, spectrum, storage, tables
-from hessian_spectra.curvature import FlatModel, mean_cross_entropy
+from hessian_spectra import data, hessian_file, models, spectrum, storage, tables
+from hessian_spectra.curvature import mean_cross_entropy
+from hessian_spectra.models import FlatModel
 
 from .cifar_files import write_cifar10
 
@@ -133,17 +135,37 @@ def test_report_collects_every_artefact_with_its_caption(built):
         assert name in html
 
 
-def test_mnist_spectra_record_the_method_the_size_chose(built):
-    limit = TEST_CONFIG["mnist"]["spectrum"]["dense_max_params"]
-    k = TEST_CONFIG["mnist"]["spectrum"]["k"]
-    for path in sorted((built / "results/mnist/spectra").glob("*/final.h5")):
+def test_every_mnist_net_gets_its_full_exact_spectrum(built):
+    """Dense by default: every eigenvalue of every net, in float64, with its floor; the
+    temporary Hessians are gone once the figures are built."""
+    paths = sorted((built / "results/mnist/spectra").glob("*/final.h5"))
+    assert len(paths) == 4
+    for path in paths:
         values, attrs = storage.read_spectrum(path)
-        if attrs["parameter_count"] <= limit:
-            assert attrs["method"] == "dense" and values.size == attrs["parameter_count"]
-        else:
-            assert attrs["method"] == "lanczos" and values.size == 2 * k
-            assert attrs["k"] == k and attrs["products"] > 2 * k
-    assert not list((built / "results/mnist/spectra").rglob("*.hessian.h5"))  # scratch gone
+        assert attrs["method"] == "dense" and values.size == attrs["parameter_count"]
+        assert attrs["precision"] == "float64"
+        assert attrs["round_off_floor"] == pytest.approx(
+            values.size * np.finfo(np.float64).eps * np.abs(values).max()
+        )
+    numbers = json.loads((built / "results/mnist_conv.json").read_text())
+    assert {entry["M"] for entry in numbers.values()} == {805}
+    for entry in numbers.values():
+        assert entry["complete"] and 0 <= entry["negative_share"] < 1
+    assert not (built / "results/mnist/hessians").exists() or not list(
+        (built / "results/mnist/hessians").rglob("*.h5")
+    )
+
+
+def test_lanczos_stays_an_explicit_choice_and_counts_what_converged(tmp_path):
+    workdir = copy_workflow(tmp_path / "work")
+    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    config["mnist"]["spectrum"]["method"] = "lanczos"
+    snakemake(workdir, "results/mnist/spectra/fc-h3/final.h5", config=config)
+    values, attrs = storage.read_spectrum(workdir / "results/mnist/spectra/fc-h3/final.h5")
+    k = config["mnist"]["spectrum"]["k"]
+    assert attrs["method"] == "lanczos" and attrs["k"] == k
+    assert values.size == attrs["converged_smallest"] + attrs["converged_largest"] <= 2 * k
+    assert not (workdir / "results/mnist/hessians").exists()
 
 
 def test_mnist_from_a_prepared_torchvision_root(tmp_path):
@@ -195,7 +217,7 @@ def test_stored_hessian_equals_an_independent_computation(built):
     train_split, _ = data.to_splits(arrays)
     flat = FlatModel(models.build_model(state["model"]))
     reference = torch.func.hessian(mean_cross_entropy(flat, train_split))(state["parameters"])
-    stored, attrs = storage.read_hessian(run / "hessians/sgd-relu-k3-cov1/final.h5")
+    stored, attrs = hessian_file.read(run / "hessians/sgd-relu-k3-cov1/final.h5")
     scale = reference.abs().max().item()
     assert np.abs(stored - reference.numpy()).max() / scale < 1e-10
     assert attrs["symmetry_error"] < 1e-12
@@ -240,7 +262,8 @@ def test_summary_reports_every_claim(built):
     ):
         assert heading in text
     verdicts = re.findall(r"\*\*(holds|does not hold|mixed)\*\*", text)
-    assert len(verdicts) == 16  # one per claim
+    assert len(verdicts) == 17  # one per claim
+    assert "share of negative eigenvalues stays the same as the net widens" in text
 
 
 def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
@@ -280,6 +303,7 @@ def test_default_config_plans_every_artefact(tmp_path):
     assert counts == {
         "mnist_dataset": 1,
         "train_mnist": 6,
+        "mnist_hessian": 6,
         "mnist_spectrum": 6,
         "fig3_fig5": 1,
         "fig4_fig6": 1,
@@ -361,8 +385,8 @@ def test_hessian_of_the_wrong_shape_stops_the_spectrum_job(built):
     original = hessian.read_bytes()
     try:
         with h5py.File(hessian, "r+") as handle:
-            del handle[storage.HESSIAN_DATASET]
-            handle.create_dataset(storage.HESSIAN_DATASET, data=np.zeros((3, 4)))
+            del handle[hessian_file.HESSIAN_DATASET]
+            handle.create_dataset(hessian_file.HESSIAN_DATASET, data=np.zeros((3, 4)))
         result = snakemake(built, target, "--force", config=TEST_CONFIG, check=False)
         assert result.returncode != 0
         assert (

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
+from torch.func import functional_call
 
 from .resources import alexnet_parameter_count, mlp_parameter_count
 
 __all__ = [
     "ACTIVATIONS",
+    "FlatModel",
     "alexnet_parameter_count",
     "alexnet_spec",
     "build_model",
@@ -37,13 +39,17 @@ def mlp_spec(input_dim: int, hidden: Sequence[int], n_classes: int, activation: 
     }
 
 
-def convnet_spec(activation: str = "relu") -> dict:
+def convnet_spec(
+    activation: str = "relu", channels: Sequence[int] = (10, 20), hidden: int = 50
+) -> dict:
     """The MNIST convnet of Section 3.3: conv 1->10 5x5, max-pool, conv 10->20 5x5,
     max-pool, fc 320->50, fc 50->10, the activation after each pooling and the first fc.
-    It takes flattened 28 x 28 images; M = 21,840."""
+    It takes flattened 28 x 28 images; M = 21,840. `channels` and `hidden` shrink it (the
+    test configuration's convnet)."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
-    return {"kind": "convnet", "input_dim": 784, "n_classes": 10, "activation": activation}
+    return {"kind": "convnet", "input_dim": 784, "n_classes": 10, "activation": activation,
+            "channels": [int(c) for c in channels], "hidden": int(hidden)}  # fmt: skip
 
 
 def alexnet_spec(
@@ -93,14 +99,15 @@ def _alexnet(spec: dict, dtype: torch.dtype) -> nn.Sequential:
 
 def _convnet(spec: dict) -> nn.Sequential:
     act = ACTIVATIONS[spec["activation"]]
+    first, second = spec["channels"]
     f64 = {"dtype": torch.float64}
     return nn.Sequential(
         nn.Unflatten(1, (1, 28, 28)),
-        nn.Conv2d(1, 10, 5, **f64), nn.MaxPool2d(2), act(),
-        nn.Conv2d(10, 20, 5, **f64), nn.MaxPool2d(2), act(),
+        nn.Conv2d(1, first, 5, **f64), nn.MaxPool2d(2), act(),
+        nn.Conv2d(first, second, 5, **f64), nn.MaxPool2d(2), act(),
         nn.Flatten(),
-        nn.Linear(320, 50, **f64), act(),
-        nn.Linear(50, spec["n_classes"], **f64),
+        nn.Linear(second * 16, spec["hidden"], **f64), act(),
+        nn.Linear(spec["hidden"], spec["n_classes"], **f64),
     )  # fmt: skip
 
 
@@ -111,7 +118,8 @@ def spec_for(architecture: dict, input_dim: int, n_classes: int) -> dict:
     if kind == "mlp":
         return mlp_spec(input_dim, architecture["hidden"], n_classes, architecture["activation"])
     if kind == "convnet":
-        spec = convnet_spec(architecture["activation"])
+        sizes = {key: architecture[key] for key in ("channels", "hidden") if key in architecture}
+        spec = convnet_spec(architecture["activation"], **sizes)
         if (input_dim, n_classes) != (spec["input_dim"], spec["n_classes"]):
             raise ValueError(
                 f"the convnet takes 784 inputs and 10 classes, not {input_dim} and {n_classes}"
@@ -158,3 +166,33 @@ def initialise(model: nn.Module, *, weight_std: float | None, generator: torch.G
             else:
                 module.weight.normal_(0.0, weight_std, generator=generator)
                 module.bias.zero_()
+
+
+class FlatModel:
+    """A module seen as a function of one flat parameter vector (in `parameters()` order):
+    the form every curvature operator and every checkpoint uses."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.names = [name for name, _ in model.named_parameters()]
+        self.shapes = [param.shape for param in model.parameters()]
+        self.sizes = [param.numel() for param in model.parameters()]
+        self.dim = sum(self.sizes)
+
+    def flatten(self) -> torch.Tensor:
+        """The module's current parameters as one detached vector."""
+        return torch.cat([p.detach().reshape(-1) for p in self.model.parameters()])
+
+    def load(self, theta: torch.Tensor) -> None:
+        """Copy a flat vector into the module's parameters."""
+        with torch.no_grad():
+            for param, piece in zip(self.model.parameters(), theta.split(self.sizes), strict=True):
+                param.copy_(piece.view_as(param))
+
+    def __call__(self, theta: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        pieces = theta.split(self.sizes)
+        params = {
+            name: piece.view(shape)
+            for name, piece, shape in zip(self.names, pieces, self.shapes, strict=True)
+        }
+        return functional_call(self.model, params, (inputs,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -243,27 +244,43 @@ def largest_eigenvalues(
     return fig
 
 
-def negative_eigenvalues(
-    spectra: Mapping[str, tuple[np.ndarray, int]], *, title: str
-) -> plt.Figure:
-    """Figs. 5 and 6: the negative eigenvalues against their rank as a percentage of M.
+@dataclass(frozen=True)
+class NegativeCurve:
+    """One network's spectrum (ascending), its M and its round-off floor."""
 
-    A Lanczos spectrum holds only the k smallest, so its curve ends at k / M.
-    """
+    values: np.ndarray
+    dim: int
+    floor: float
+
+
+def negative_eigenvalues(curves: Mapping[str, NegativeCurve], *, title: str) -> plt.Figure:
+    """Figs. 5 and 6: every negative eigenvalue against its rank as a percentage of M
+    (most negative first), and each spectrum's round-off floor (dashed): values between
+    -floor and 0 cannot be told from zero. The y axis is linear down to the smallest floor,
+    logarithmic below, and the x axis logarithmic, so that the counted negative eigenvalues
+    (a few per cent of M) and the round-off zeros after them are all visible. A Lanczos spectrum
+    holds only its converged smallest values, so its curve ends early."""
     apply_style()
     fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
-    for label, (values, dim) in spectra.items():
-        negative = np.sort(values)[np.sort(values) < 0]
-        ax.plot(
-            100.0 * np.arange(1, negative.size + 1) / dim,
+    floors = [curve.floor for curve in curves.values() if curve.floor > 0]
+    for label, curve in curves.items():
+        negative = curve.values[curve.values < 0]
+        counted = int((negative < -curve.floor).sum())
+        (line,) = ax.plot(
+            100.0 * np.arange(1, negative.size + 1) / curve.dim,
             negative,
             linewidth=1.2,
-            label=f"{label} (M = {dim:,})",
+            label=f"{label} (M = {curve.dim:,}; {counted:,} below the floor)",
         )
+        ax.axhline(-curve.floor, color=line.get_color(), linestyle="--", linewidth=0.8)
+    if floors:
+        ax.set_yscale("symlog", linthresh=min(floors))
+    ax.set_xscale("log")  # the counted few per cent and the round-off zeros beyond them
+    ax.plot([], [], color="grey", linestyle="--", linewidth=0.8, label="-(round-off floor)")
     ax.set_xlabel("Rank of the eigenvalue (% of M)")
     ax.set_ylabel(EIGENVALUE_LABEL)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     return fig
 
 

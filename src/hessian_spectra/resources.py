@@ -17,10 +17,17 @@ def mlp_parameter_count(input_dim: int, hidden: Sequence[int], n_classes: int) -
     return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
 
-def convnet_parameter_count(n_classes: int = 10) -> int:
+def convnet_parameter_count(
+    channels: Sequence[int] = (10, 20), hidden: int = 50, n_classes: int = 10
+) -> int:
     """M of the MNIST convnet (models.convnet_spec): two 5x5 convolutions (1->10, 10->20),
     then 320 -> 50 -> n_classes fully connected; 21,840 for 10 classes."""
-    return (1 * 25 + 1) * 10 + (10 * 25 + 1) * 20 + (320 + 1) * 50 + (50 + 1) * n_classes
+    first, second = channels
+    return (
+        (1 * 25 + 1) * first
+        + (first * 25 + 1) * second
+        + mlp_parameter_count(second * 16, [hidden], n_classes)
+    )
 
 
 def alexnet_parameter_count(
@@ -52,6 +59,9 @@ def hessian_job_mem_mb(dim: int, block_size: int, workers: int) -> int:
     return math.ceil(1024 + blocks_in_flight + min(512, dense_matrix_mb(dim)))
 
 
-def spectrum_job_mem_mb(dim: int) -> int:
-    """Peak memory of dense eigenvalues: the matrix, LAPACK's copy and workspace."""
-    return 1024 + 3 * dense_matrix_mb(dim)
+def spectrum_job_mem_mb(dim: int, cap_mb: int | None = None) -> int:
+    """Memory a dense spectrum job declares: the float64 matrix, the solver's copy and
+    workspace, at most `cap_mb`. Under a cap the job solves in the most precise arithmetic
+    that fits what it declared (`spectrum.plan_dense_solve`)."""
+    need = 1024 + 3 * dense_matrix_mb(dim)
+    return need if cap_mb is None else min(need, cap_mb)

@@ -25,23 +25,129 @@ import numpy as np
 import torch
 from kneed import KneeLocator
 
-DENSE_DRIVER = "torch.linalg.eigvalsh (LAPACK syevd, float64)"
+GIB = 1 << 30
+# Memory a job needs besides the matrix: the interpreter, torch, h5py's buffers.
+JOB_OVERHEAD_BYTES = 1 * GIB
+SOLVERS = {
+    # LAPACK (MKL) or cuSOLVER divide and conquer on torch's column-major copy of the
+    # matrix; 1.6-2x faster than scipy's LAPACK here (benchmarks/hessian_engines.py).
+    "torch": "torch.linalg.eigvalsh (LAPACK/cuSOLVER syevd, on a copy)",
+    # LAPACK divide and conquer overwriting the matrix itself: half the memory.
+    "in-place": "scipy.linalg.eigh(overwrite_a=True) (LAPACK syevd, in place)",
+}
+# Bytes per matrix entry that each solver needs in all: the matrix, plus torch's copy.
+_COPIES = {"torch": 2, "in-place": 1}
+_ITEM_BYTES = {"float64": 8, "float32": 4}
+
+
+@dataclass(frozen=True)
+class DenseSolve:
+    """How a dense spectrum is computed: the precision of the matrix, the solver, where."""
+
+    precision: str
+    solver: str
+    device: str
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return getattr(torch, self.precision)
+
+    def needed_bytes(self, dim: int) -> int:
+        return _COPIES[self.solver] * _ITEM_BYTES[self.precision] * dim * dim
+
+    def describe(self) -> dict:
+        return {"precision": self.precision, "driver": SOLVERS[self.solver],
+                "device": self.device}  # fmt: skip
+
+
+def plan_dense_solve(dim: int, memory_bytes: int, device: torch.device) -> DenseSolve:
+    """The most precise, then fastest, dense solve that fits in memory.
+
+    On the CPU, `memory_bytes` is the job's declared memory: float64 with torch's copy,
+    else float64 in place, else float32 in place (the last resort: the M = 55,660 net needs
+    25 GB in float64). On CUDA, the GPU's free memory decides between torch's float64 and
+    float32 (cuSOLVER's workspace is budgeted as a third copy); if neither fits, the CPU.
+    """
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        for precision in ("float64", "float32"):
+            if 3 * _ITEM_BYTES[precision] * dim * dim <= free:
+                return DenseSolve(precision, "torch", str(device))
+        device = torch.device("cpu")
+    available = memory_bytes - JOB_OVERHEAD_BYTES
+    for precision, solver in (("float64", "torch"), ("float64", "in-place"),
+                              ("float32", "in-place")):  # fmt: skip
+        plan = DenseSolve(precision, solver, str(device))
+        if plan.needed_bytes(dim) <= available:
+            return plan
+    least = DenseSolve("float32", "in-place", "cpu").needed_bytes(dim) + JOB_OVERHEAD_BYTES
+    raise MemoryError(
+        f"a dense spectrum of M = {dim:,} needs at least {least / GIB:.1f}"
+        f" GiB, but the job declares {memory_bytes / GIB:.1f} GiB; raise the job's memory "
+        "(mnist.spectrum.memory_mb) or choose mnist.spectrum.method: lanczos"
+    )
+
+
+def solve_dense(matrix: torch.Tensor, plan: DenseSolve) -> np.ndarray:
+    """All eigenvalues of a symmetric matrix held as `plan.dtype` on `plan.device`,
+    ascending, as float64. Only the lower triangle is read. The in-place solver
+    overwrites `matrix`."""
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"expected a square matrix, got shape {tuple(matrix.shape)}")
+    if matrix.dtype != plan.dtype:
+        raise ValueError(f"expected {plan.precision}, got {matrix.dtype}")
+    if plan.solver == "torch":
+        return torch.linalg.eigvalsh(matrix).cpu().numpy().astype(np.float64)
+    from scipy.linalg import eigh
+
+    # The transpose of a C-ordered matrix is Fortran-ordered, which LAPACK takes without a
+    # copy; its upper triangle is the matrix's lower one.
+    values = eigh(
+        matrix.numpy().T, lower=False, eigvals_only=True, overwrite_a=True,
+        check_finite=False, driver="evd",
+    )  # fmt: skip
+    return np.asarray(values, dtype=np.float64)
 
 
 def dense_eigenvalues(matrix: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
-    """All eigenvalues of a symmetric float64 matrix, ascending.
-
-    Uses torch's LAPACK (MKL) divide-and-conquer driver, which was 1.6-2x faster than
-    `scipy.linalg.eigh` here (`benchmarks/hessian_engines.py`), or cuSOLVER's on a CUDA
-    `device`. Only the lower triangle is read; the Hessian file records how far it is
-    from exactly symmetric.
-    """
+    """All eigenvalues of a symmetric float64 matrix in memory, ascending (torch's solver)."""
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"expected a square matrix, got shape {matrix.shape}")
     if matrix.dtype != np.float64:
         raise ValueError(f"expected float64, got {matrix.dtype}")
-    values = torch.linalg.eigvalsh(torch.from_numpy(matrix).to(device))
-    return values.cpu().numpy()
+    plan = DenseSolve("float64", "torch", str(device))
+    return solve_dense(torch.from_numpy(matrix).to(device), plan)
+
+
+def round_off_floor(
+    eigenvalues: np.ndarray, precision: str = "float64", dim: int | None = None
+) -> float:
+    """M * eps * max|lambda|: the backward-error bound of a dense symmetric eigensolver in
+    `precision`. An eigenvalue of smaller magnitude cannot be told from zero: above
+    M = N (k - 1) most of a Hessian's spectrum is zero in exact arithmetic, and round-off
+    gives half of those zeros a minus sign. `dim` is M where `eigenvalues` are not all of
+    them (Lanczos extremes)."""
+    values = np.asarray(eigenvalues, dtype=np.float64)
+    if values.size == 0:
+        return 0.0
+    return (
+        (values.size if dim is None else dim)
+        * float(np.finfo(precision).eps)
+        * float(np.abs(values).max())
+    )
+
+
+def negative_eigenvalues(eigenvalues: np.ndarray, floor: float, dim: int) -> dict:
+    """The negative eigenvalues that round-off cannot explain (below -floor): their count,
+    their share of M, and the most negative eigenvalue relative to the largest."""
+    values = np.asarray(eigenvalues, dtype=np.float64)
+    count = int((values < -floor).sum())
+    return {
+        "floor": float(floor),
+        "negative_count": count,
+        "negative_share": count / dim,
+        "negative_to_largest": float(abs(min(values.min(), 0.0)) / values.max()),
+    }
 
 
 def count_above_largest_gap(eigenvalues: np.ndarray) -> int:
@@ -65,8 +171,7 @@ def bulk_floor(eigenvalues: np.ndarray) -> float:
     values = np.asarray(eigenvalues, dtype=np.float64)
     if values.size == 0:
         return 0.0
-    round_off = values.size * np.finfo(np.float64).eps * float(np.abs(values).max())
-    return max(-float(values.min()), round_off)
+    return max(-float(values.min()), round_off_floor(values))
 
 
 def _scree(eigenvalues: np.ndarray) -> np.ndarray:
@@ -142,8 +247,7 @@ class ExtremeEigenvalues:
 
 
 def lanczos_extremes(
-    matvec,
-    dim: int,
+    operator,
     k: int,
     *,
     which: str,
@@ -154,12 +258,11 @@ def lanczos_extremes(
     """The `k` largest (`which="largest"`) or smallest eigenvalues of a symmetric operator.
 
     Matrix-free: `scipy.sparse.linalg.eigsh` (implicitly restarted Lanczos, ARPACK) over a
-    `LinearOperator` whose product is `matvec` (a float64 vector -> vector map, e.g. a
-    Hessian-vector product), for matrices too large to hold. The start vector is seeded, so
-    the result is reproducible. With `max_products`, ARPACK stops after about that many
-    products and only the eigenvalues that converged by then are returned (`converged`
-    says how many): the bottom of a trained network's spectrum, a dense cluster of tiny
-    negative values, can otherwise take thousands of restarts.
+    `LinearOperator` (e.g. `CurvatureOperator.to_scipy()`), for matrices too large to hold.
+    The start vector is seeded, so the result is reproducible. With `max_products`, ARPACK
+    stops after about that many products and only the eigenvalues that converged by then
+    are returned (`converged` says how many): the bottom of a trained network's spectrum,
+    a dense cluster of tiny negative values, can otherwise take thousands of restarts.
 
     ARPACK's own BLAS (numpy/scipy's OpenBLAS) runs on one thread: its idle threads spin
     against the product's (torch's OpenMP) threads, which made the top 120 of the
@@ -171,6 +274,7 @@ def lanczos_extremes(
     modes = {"largest": "LA", "smallest": "SA"}
     if which not in modes:
         raise ValueError(f"which must be one of {sorted(modes)}, got {which!r}")
+    dim = operator.shape[0]
     if not 0 < k < dim:
         raise ValueError(f"k must be in 1..{dim - 1} for a {dim} x {dim} operator, got {k}")
     count = 0
@@ -178,16 +282,16 @@ def lanczos_extremes(
     def product(vector: np.ndarray) -> np.ndarray:
         nonlocal count
         count += 1
-        return np.asarray(matvec(np.asarray(vector, dtype=np.float64).ravel()), dtype=np.float64)
+        return np.asarray(operator.matvec(vector), dtype=np.float64).ravel()
 
-    operator = LinearOperator((dim, dim), matvec=product, dtype=np.float64)
+    counted = LinearOperator((dim, dim), matvec=product, dtype=np.float64)
     start = np.random.default_rng(seed).standard_normal(dim)
     basis = min(dim - 1, max(2 * k + 1, 20))
     restarts = None if max_products is None else max(1, max_products // (basis - k))
     try:
         with threadpool_limits(limits=1, user_api="blas"):
             values = eigsh(
-                operator,
+                counted,
                 k=k,
                 which=modes[which],
                 tol=tolerance,

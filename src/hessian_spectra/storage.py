@@ -1,4 +1,5 @@
-"""On-disk formats in one place: datasets, checkpoints, Hessians and spectra.
+"""On-disk formats: datasets, checkpoints, spectra and training trajectories (the dense
+Hessian file has its own owner, `hessian_file`).
 
 Every writer writes to a temporary sibling and renames it into place, so a failed job
 never leaves a half-written artefact under its final name. Every reader checks what it
@@ -9,6 +10,7 @@ what is wrong with it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -20,8 +22,6 @@ import numpy as np
 import torch
 
 CHECKPOINT_FORMAT = "hessian-spectra-checkpoint/1"
-HESSIAN_DATASET = "hessian"
-BLOCKS_DONE_DATASET = "blocks_done"
 EIGENVALUES_DATASET = "eigenvalues"
 
 
@@ -50,9 +50,19 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def attr_value(value: Any) -> Any:
+    """How a Python value is stored as an HDF5 attribute and read back by `attrs_dict`:
+    None as "none", a tuple as a list."""
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
 def set_attrs(node: h5py.HLObject, attrs: Mapping[str, Any]) -> None:
     for key, value in attrs.items():
-        node.attrs[key] = "none" if value is None else value
+        node.attrs[key] = attr_value(value)
 
 
 def attrs_dict(node: h5py.HLObject) -> dict[str, Any]:
@@ -67,7 +77,7 @@ def attrs_dict(node: h5py.HLObject) -> dict[str, Any]:
     return out
 
 
-def _open_h5(path: str | os.PathLike, what: str) -> h5py.File:
+def open_h5(path: str | os.PathLike, what: str) -> h5py.File:
     if not Path(path).is_file():
         raise ArtefactError(f"{what} file {path} does not exist")
     try:
@@ -76,10 +86,16 @@ def _open_h5(path: str | os.PathLike, what: str) -> h5py.File:
         raise ArtefactError(f"{what} file {path} is not a readable HDF5 file: {err}") from err
 
 
-def _require(handle: h5py.File, name: str, path, what: str) -> h5py.Dataset:
+def require_dataset(handle: h5py.File, name: str, path, what: str) -> h5py.Dataset:
     if name not in handle:
         raise ArtefactError(f"{what} file {path} has no dataset '{name}'")
     return handle[name]
+
+
+def write_json(payload: Mapping, path: str | os.PathLike) -> None:
+    """A figure's numbers as sorted, indented JSON (the files summary.md reads)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
 
 
 # --- datasets ---------------------------------------------------------------------------
@@ -97,8 +113,8 @@ def write_arrays(path, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any
 
 def read_arrays(path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read a dataset written by `write_arrays`, checking that train and test agree."""
-    with _open_h5(path, "dataset") as handle:
-        arrays = {name: _require(handle, name, path, "dataset")[()] for name in ARRAY_NAMES}
+    with open_h5(path, "dataset") as handle:
+        arrays = {name: require_dataset(handle, name, path, "dataset")[()] for name in ARRAY_NAMES}
         attrs = attrs_dict(handle)
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
@@ -150,44 +166,6 @@ def load_checkpoint(path) -> dict:
     return payload
 
 
-# --- Hessians ---------------------------------------------------------------------------
-
-
-def hessian_chunk_rows(dim: int, block_size: int, max_chunk_bytes: int = 4 << 20) -> int:
-    """Rows per HDF5 chunk: a divisor of the block size, so blocks write whole chunks."""
-    if block_size >= dim:  # a single block: alignment does not matter
-        block_size = dim
-    rows = block_size
-    while rows > 1 and rows * dim * 8 > max_chunk_bytes:
-        rows = next(d for d in range(rows - 1, 0, -1) if block_size % d == 0)
-    return rows
-
-
-def read_hessian(path) -> tuple[np.ndarray, dict[str, Any]]:
-    """Read a complete Hessian, checking it is square, float64 and finished."""
-    with _open_h5(path, "Hessian") as handle:
-        dataset = _require(handle, HESSIAN_DATASET, path, "Hessian")
-        attrs = attrs_dict(handle)
-        if dataset.ndim != 2 or dataset.shape[0] != dataset.shape[1]:
-            raise ArtefactError(
-                f"Hessian file {path}: dataset '{HESSIAN_DATASET}' has shape {dataset.shape}, "
-                "expected a square M x M matrix"
-            )
-        if "parameter_count" in attrs and dataset.shape[0] != attrs["parameter_count"]:
-            raise ArtefactError(
-                f"Hessian file {path}: dataset '{HESSIAN_DATASET}' has shape {dataset.shape} "
-                f"but the file says M = {attrs['parameter_count']}"
-            )
-        if dataset.dtype != np.float64:
-            raise ArtefactError(f"Hessian file {path}: dtype is {dataset.dtype}, expected float64")
-        if BLOCKS_DONE_DATASET in handle and not handle[BLOCKS_DONE_DATASET][()].all():
-            raise ArtefactError(f"Hessian file {path} is incomplete: some blocks are missing")
-        matrix = dataset[()]
-    if not np.isfinite(matrix).all():
-        raise ArtefactError(f"Hessian file {path} contains NaN or infinite entries")
-    return matrix, attrs
-
-
 # --- spectra ----------------------------------------------------------------------------
 
 
@@ -203,8 +181,8 @@ def write_spectrum(path, eigenvalues: np.ndarray, attrs: Mapping[str, Any]) -> N
 
 def read_spectrum(path) -> tuple[np.ndarray, dict[str, Any]]:
     """Read an ascending float64 spectrum written by `write_spectrum`."""
-    with _open_h5(path, "spectrum") as handle:
-        dataset = _require(handle, EIGENVALUES_DATASET, path, "spectrum")
+    with open_h5(path, "spectrum") as handle:
+        dataset = require_dataset(handle, EIGENVALUES_DATASET, path, "spectrum")
         if dataset.ndim != 1 or dataset.dtype != np.float64:
             raise ArtefactError(
                 f"spectrum file {path}: '{EIGENVALUES_DATASET}' has shape {dataset.shape} "
@@ -302,11 +280,11 @@ def read_trajectory(path, records: str = "none") -> dict[str, Any]:
     """A trajectory written by `RecordJournal.finish`: its steps, metrics and attributes,
     checked for consistency, and the parameters of no record (`records="none"`), of the
     last one ("last"), or of all of them ("all", as a (records, M) array)."""
-    with _open_h5(path, "trajectory") as handle:
-        out = {"step": _require(handle, "step", path, "trajectory")[()]}
+    with open_h5(path, "trajectory") as handle:
+        out = {"step": require_dataset(handle, "step", path, "trajectory")[()]}
         for name in TRAJECTORY_METRICS:
-            out[name] = _require(handle, name, path, "trajectory")[()]
-        parameters = _require(handle, "parameters", path, "trajectory")
+            out[name] = require_dataset(handle, name, path, "trajectory")[()]
+        parameters = require_dataset(handle, "parameters", path, "trajectory")
         count = len(out["step"])
         if parameters.ndim != 2 or parameters.shape[0] != count:
             raise ArtefactError(

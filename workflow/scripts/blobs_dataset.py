@@ -3,11 +3,12 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import make_blobs
+from hessian_spectra.steps.datasets import make_dataset
 
 with job(snakemake.log[0], snakemake.threads):
     data = snakemake.params.data
-    make_blobs(
+    make_dataset(
+        "blobs",
         snakemake.output[0],
         n_classes=int(snakemake.wildcards.k),
         cov=float(snakemake.wildcards.cov),

@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import make_cifar
+from hessian_spectra.steps.datasets import make_dataset
 
 with job(snakemake.log[0], snakemake.threads):
-    make_cifar(snakemake.output[0], **snakemake.params.data)
+    make_dataset("cifar", snakemake.output[0], **snakemake.params.data)

@@ -4,7 +4,7 @@ cifar_top_eigenvalues)."""
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import cifar_top_eigenvalues
+from hessian_spectra.steps.cifar import cifar_top_eigenvalues
 
 with job(snakemake.log[0], snakemake.threads):
     cifar_top_eigenvalues(

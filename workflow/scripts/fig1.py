@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import figure_initial_and_final
+from hessian_spectra.steps.figures import figure_initial_and_final
 
 with job(snakemake.log[0], snakemake.threads):
     figure_initial_and_final(snakemake.input.initial, snakemake.input.final, snakemake.output[0])

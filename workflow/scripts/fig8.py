@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import figure_cifar_training
+from hessian_spectra.steps.cifar import figure_cifar_training
 
 with job(snakemake.log[0], snakemake.threads):
     figure_cifar_training(

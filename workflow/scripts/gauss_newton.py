@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import build_gauss_newton
+from hessian_spectra.steps.hessian import build_gauss_newton
 
 with job(snakemake.log[0], snakemake.threads):
     build_gauss_newton(
@@ -12,4 +12,5 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.output[0],
         block_size=snakemake.params.block_size,
         workers=snakemake.threads,
+        device=snakemake.params.device,
     )

@@ -1,10 +1,10 @@
 """Snakemake adapter: the exact Hessian at one checkpoint, or a part of its rows
-(rules hessian and hessian_part)."""
+(rules hessian, hessian_part and mnist_hessian)."""
 
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import build_hessian
+from hessian_spectra.steps.hessian import build_hessian
 
 with job(snakemake.log[0], snakemake.threads):
     build_hessian(
@@ -16,4 +16,5 @@ with job(snakemake.log[0], snakemake.threads):
         workers=snakemake.threads,
         part=snakemake.params.part,
         parts=snakemake.params.parts,
+        device=snakemake.params.device,
     )

@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import figure_top_and_negative
+from hessian_spectra.steps.figures import figure_top_and_negative
 
 with job(snakemake.log[0], snakemake.threads):
     figure_top_and_negative(

@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import write_summary
+from hessian_spectra.steps.reports import write_summary
 
 with job(snakemake.log[0], snakemake.threads):
     write_summary(

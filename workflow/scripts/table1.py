@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import table1
+from hessian_spectra.steps.reports import table1
 
 with job(snakemake.log[0], snakemake.threads):
     table1(

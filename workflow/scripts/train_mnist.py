@@ -3,7 +3,7 @@
 import _source_path  # noqa: F401  (src/ on sys.path)
 
 from hessian_spectra.jobs import job
-from hessian_spectra.steps import train_run
+from hessian_spectra.steps.training import train_run
 from hessian_spectra.training import TrainSettings
 
 with job(snakemake.log[0], snakemake.threads):

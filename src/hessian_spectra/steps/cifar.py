@@ -1,0 +1,296 @@
+"""CIFAR-10, Section 4.1: a bare AlexNet trained with a large batch (Part I), then from
+where it ended with a small batch (Part II); the straight line between the two end points;
+the top Hessian eigenvalues at both ends; Figs. 7-9."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import cifar, data, jobs, models, plotting, spectrum, storage, trajectory
+from ..curvature import HessianOperator, mean_cross_entropy
+from ..models import FlatModel
+
+LOG = logging.getLogger(__name__)
+PathLike = str | os.PathLike
+
+
+def _cifar_splits(dataset: PathLike, target: torch.device, dtype=torch.float32):
+    arrays, attrs = storage.read_arrays(dataset)
+    if attrs.get("kind") != "cifar10":
+        raise storage.ArtefactError(f"dataset {dataset} is not a CIFAR-10 dataset file")
+    train, test = cifar.normalised_splits(arrays, attrs, dtype)
+    return train.to(target), test.to(target)
+
+
+def _fingerprint(payload: Mapping) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def train_cifar_part(
+    dataset: PathLike,
+    output: PathLike,
+    *,
+    settings: trajectory.PartSettings,
+    architecture: Mapping,
+    start: PathLike | None = None,
+    device: str = "auto",
+) -> None:
+    """One part of the LB -> SB experiment into a trajectory file (records 0..R: steps,
+    train/test loss and accuracy on the full sets, float32 parameters).
+
+    Part I (`start` None) starts from the seeded initialisation, Part II from the last
+    record of the trajectory `start`. Records go to a journal beside `output` as they are
+    made, so a killed job, run again, resumes from its last record.
+    """
+    target = jobs.resolve_device(device)
+    jobs.use_deterministic_algorithms()
+    train_split, test_split = _cifar_splits(dataset, target)
+    spec = models.alexnet_spec(**architecture)
+    model = models.build_model(spec, torch.float32)
+    inputs = {"dataset_sha256": storage.file_sha256(dataset)}
+    if start is None:
+        models.initialise(
+            model, weight_std=None, generator=torch.Generator().manual_seed(settings.seed)
+        )
+    else:
+        previous = storage.read_trajectory(start, records="last")
+        if previous["attrs"].get("model") != json.dumps(spec, sort_keys=True):
+            raise storage.ArtefactError(
+                f"trajectory {start} was trained with the model {previous['attrs'].get('model')}"
+                f", not {spec}; rerun it with the same cifar.model"
+            )
+        flat = FlatModel(model)
+        flat.load(torch.from_numpy(previous["parameters"]))
+        inputs |= {"start": str(start), "start_sha256": storage.file_sha256(start)}
+    model.to(target)
+    record_settings = dict(vars(settings))
+    journal = storage.RecordJournal(
+        Path(output).with_name(f".{Path(output).name}.journal"),
+        _fingerprint({"settings": record_settings, "model": spec, **inputs}),
+    )
+    done = journal.resumable()
+    if done:
+        payload = journal.read(done - 1)
+        FlatModel(model).load(payload["parameters"].to(target))
+        LOG.info(
+            "resuming part %d from record %d (step %d)", settings.part, done - 1, payload["step"]
+        )
+    else:
+        metrics = trajectory.record_metrics(
+            model, train_split, test_split, settings.eval_batch_size
+        )
+        journal.write(0, FlatModel(model).flatten(), 0, metrics)
+        LOG.info("part %d record 0: %s", settings.part, metrics)
+        done = 1
+    LOG.info(
+        "part %d: M = %d, N = %d on %s, %s",
+        settings.part,
+        FlatModel(model).dim,
+        len(train_split),
+        target,
+        settings,
+    )
+
+    def on_record(index, step, parameters, metrics):
+        journal.write(index, parameters, step, metrics)
+
+    trajectory.train_part(
+        model, train_split, test_split, settings, first_record=done - 1, on_record=on_record
+    )
+    journal.finish(
+        output,
+        settings.records + 1,
+        {
+            **record_settings,
+            **inputs,
+            "dataset": str(dataset),
+            "model": json.dumps(spec, sort_keys=True),
+            "parameter_count": FlatModel(model).dim,
+            "dtype": "float32",
+            "optimiser": "SGD, constant learning rate, no momentum, no weight decay",
+        },
+    )
+
+
+def _end_points(part1: PathLike, part2: PathLike):
+    """The last records of Part I (LB) and Part II (SB), and the model they belong to."""
+    ends = [storage.read_trajectory(path, records="last") for path in (part1, part2)]
+    if ends[0]["attrs"].get("model") != ends[1]["attrs"].get("model"):
+        raise storage.ArtefactError(f"trajectories {part1} and {part2} hold different models")
+    spec = json.loads(ends[0]["attrs"]["model"])
+    return spec, [torch.from_numpy(end["parameters"]) for end in ends]
+
+
+def cifar_line(
+    dataset: PathLike,
+    part1: PathLike,
+    part2: PathLike,
+    output: PathLike,
+    *,
+    start: float,
+    stop: float,
+    points: int,
+    eval_batch_size: int,
+    device: str = "auto",
+) -> None:
+    """Train and test loss and accuracy on the line theta(a) = (1 - a) theta_LB +
+    a theta_SB (csv: one row per coefficient a, a = 0 and 1 always among them)."""
+    target = jobs.resolve_device(device)
+    train_split, test_split = _cifar_splits(dataset, target)
+    spec, (theta_lb, theta_sb) = _end_points(part1, part2)
+    model = models.build_model(spec, torch.float32).to(target)
+    coefficients = trajectory.line_coefficients(start, stop, points)
+    results = trajectory.evaluate_line(
+        model,
+        theta_lb.to(target),
+        theta_sb.to(target),
+        coefficients,
+        train_split,
+        test_split,
+        eval_batch_size,
+    )
+    distance = float(torch.linalg.vector_norm((theta_sb - theta_lb).double()))
+    with storage.atomic_path(output) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["coefficient", "distance_from_lb", *storage.TRAJECTORY_METRICS])
+        for position, alpha in enumerate(coefficients):
+            writer.writerow(
+                [repr(float(alpha)), repr(float(alpha) * distance)]
+                + [repr(float(results[name][position])) for name in storage.TRAJECTORY_METRICS]
+            )
+    LOG.info(
+        "wrote %s: %d points, |theta_SB - theta_LB| = %.6g", output, len(coefficients), distance
+    )
+
+
+def cifar_top_eigenvalues(
+    dataset: PathLike,
+    trajectory_file: PathLike,
+    output: PathLike,
+    *,
+    n_samples: int,
+    seed: int,
+    k: int,
+    tolerance: float,
+    max_products: int | None,
+    device: str = "auto",
+) -> None:
+    """The `k` largest eigenvalues of the exact float64 Hessian of the mean training loss
+    on `n_samples` seeded training images, at the last record of a trajectory (beyond the
+    paper: is the LB end point's top sharper than the SB one's, as on MNIST?)."""
+    target = jobs.resolve_device(device)
+    train_split, _ = _cifar_splits(dataset, torch.device("cpu"), torch.float64)
+    if n_samples > len(train_split):
+        raise ValueError(
+            f"cifar.spectrum.n_samples is {n_samples} but the dataset "
+            f"{dataset} holds {len(train_split)} training images"
+        )
+    chosen = torch.from_numpy(
+        np.sort(np.random.default_rng(seed).choice(len(train_split), n_samples, replace=False))
+    )
+    subset = data.Split(train_split.x[chosen], train_split.y[chosen]).to(target)
+    end = storage.read_trajectory(trajectory_file, records="last")
+    flat = FlatModel(models.build_model(json.loads(end["attrs"]["model"])).to(target))
+    theta = torch.from_numpy(end["parameters"]).to(torch.float64).to(target)
+    operator = HessianOperator(mean_cross_entropy(flat, subset), theta)
+
+    result = spectrum.lanczos_extremes(
+        operator.to_scipy(), k, which="largest", tolerance=tolerance, max_products=max_products
+    )
+    storage.write_spectrum(
+        output,
+        result.eigenvalues,
+        {
+            "trajectory": str(trajectory_file),
+            "trajectory_sha256": storage.file_sha256(trajectory_file),
+            "checkpoint_step": int(end["step"][-1]),
+            "dataset": str(dataset),
+            "n_samples": n_samples,
+            "seed": seed,
+            "parameter_count": operator.dim,
+            "method": "lanczos",
+            "driver": "scipy.sparse.linalg.eigsh (ARPACK)",
+            "k": k,
+            "tolerance": tolerance,
+            "max_products": max_products,
+            "products": result.products,
+            "converged_largest": result.converged,
+            "loss": "mean softmax cross-entropy over the training subset, float64",
+        },
+    )
+    LOG.info(
+        "top eigenvalues of %s: %s (%d products)",
+        trajectory_file,
+        result.eigenvalues,
+        result.products,
+    )
+
+
+def figure_cifar_training(
+    part1: PathLike, part2: PathLike, figure: PathLike, numbers: PathLike
+) -> None:
+    """Fig. 8 from the two trajectories, and the accuracy gain of Part II."""
+    first, second = (storage.read_trajectory(path) for path in (part1, part2))
+    switch = int(first["step"][-1])
+    steps = np.concatenate([first["step"], switch + second["step"][1:]])
+    metrics = {
+        name: np.concatenate([first[name], second[name][1:]]) for name in storage.TRAJECTORY_METRICS
+    }
+    batches = first["attrs"]["batch_size"], second["attrs"]["batch_size"]
+    plotting.save_figure(
+        plotting.training_through_switch(
+            steps,
+            metrics,
+            switch_step=switch,
+            title=f"CIFAR-10, bare AlexNet: batch {batches[0]}, then batch {batches[1]}",
+        ),
+        figure,
+    )
+    storage.write_json(
+        {
+            "switch_step": switch,
+            "batch_sizes": list(batches),
+            **{f"part1_{name}": float(first[name][-1]) for name in storage.TRAJECTORY_METRICS},
+            **{f"part2_{name}": float(second[name][-1]) for name in storage.TRAJECTORY_METRICS},
+            "test_accuracy_gain": float(second["test_accuracy"][-1] - first["test_accuracy"][-1]),
+            "largest_train_loss_after_switch": float(second["train_loss"].max()),
+        },
+        numbers,
+    )
+
+
+def figure_cifar_line(line: PathLike, fig9: PathLike, fig7: PathLike, numbers: PathLike) -> None:
+    """Figs. 9 and 7 from the straight-line evaluation, with the barrier between the end
+    points and the rise of the loss beyond each of them."""
+    with open(line, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        raise storage.ArtefactError(f"line evaluation {line} has no rows")
+    values = {key: np.array([float(row[key]) for row in rows]) for key in rows[0]}
+    coefficients = values["coefficient"]
+    plotting.save_figure(plotting.straight_line(coefficients, values), fig9)
+    plotting.save_figure(
+        plotting.away_from_end_points(values["distance_from_lb"], coefficients, values), fig7
+    )
+    payload = {
+        "coefficients": [float(coefficients.min()), float(coefficients.max())],
+        "distance_lb_sb": float(values["distance_from_lb"][coefficients == 1.0][0]),
+    }
+    for split in ("train", "test"):
+        losses = values[f"{split}_loss"]
+        beyond_lb, beyond_sb = trajectory.rise_beyond_ends(coefficients, losses)
+        payload[f"{split}_barrier"] = trajectory.barrier(coefficients, losses)
+        payload[f"{split}_rise_beyond_lb"] = beyond_lb
+        payload[f"{split}_rise_beyond_sb"] = beyond_sb
+        payload[f"{split}_loss_lb"] = float(losses[coefficients == 0.0][0])
+        payload[f"{split}_loss_sb"] = float(losses[coefficients == 1.0][0])
+    storage.write_json(payload, numbers)

@@ -1,0 +1,162 @@
+"""The paper's figures (1-6, 10 and H = G + R) and the numbers the summary quotes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .. import hessian_file, logistic, plotting, spectrum, storage
+
+LOG = logging.getLogger(__name__)
+PathLike = str | os.PathLike
+
+
+def figure_initial_and_final(initial: PathLike, final: PathLike, output: PathLike) -> None:
+    """Fig. 1 from the spectra at the initial point and at the end of training."""
+    initial_values, _ = storage.read_spectrum(initial)
+    final_values, attrs = storage.read_spectrum(final)
+    title = (
+        f"{attrs.get('run', Path(final).parent.name)}: M = {final_values.size}, "
+        f"N = {attrs.get('n_samples', '?')}"
+    )
+    plotting.save_figure(
+        plotting.initial_and_final_spectra(initial_values, final_values, title=title), output
+    )
+
+
+def figure_spectra_with_gap(
+    spectra: Mapping[str, PathLike], output: PathLike, *, top: int, title: str
+) -> None:
+    """Fig. 2 from one spectrum per labelled run."""
+    values = {label: storage.read_spectrum(path)[0] for label, path in spectra.items()}
+    plotting.save_figure(plotting.spectra_with_gap(values, top=top, title=title), output)
+
+
+def figure_logistic_regression(
+    figure: PathLike,
+    numbers: PathLike,
+    *,
+    dim: int,
+    alphas: Sequence[float],
+    two_blob_alpha: float,
+    separation: float,
+    seed: int,
+) -> None:
+    """Fig. 10 and its numbers (KS distances to Marchenko-Pastur, the BBP check)."""
+    single = [logistic.single_blob(dim, alpha, seed) for alpha in alphas]
+    two = logistic.two_blobs(dim, two_blob_alpha, separation, seed)
+    bulk_edge = two.variance * (1 + two.alpha**0.5) ** 2
+    payload = {
+        "single_blob": [
+            {
+                "alpha": r.alpha,
+                "M": int(r.eigenvalues.size),
+                "N": r.n_samples,
+                "ks_distance": r.ks_distance,
+            }
+            for r in single
+        ],
+        "two_blobs": {
+            "alpha": two.alpha,
+            "M": int(two.eigenvalues.size),
+            "N": two.n_samples,
+            "spike": two.spike,
+            "predicted_outlier": two.predicted_outlier,
+            "largest": float(two.eigenvalues[-1]),
+            "n_above_bulk": int((two.eigenvalues > 1.2 * bulk_edge).sum()),
+        },
+    }
+    plotting.save_figure(plotting.logistic_regression_spectra(single, two), figure)
+    storage.write_json(payload, numbers)
+    LOG.info("Fig. 10 numbers: %s", payload)
+
+
+def figure_gauss_newton(
+    runs: Sequence[Mapping], figure: PathLike, numbers: PathLike, *, top: int
+) -> None:
+    """The spectra of H, G and R = H - G for each run, and the checks of Section 2.2.
+
+    Each entry of `runs` has a `label`, the run's `n_classes`, and the paths of its
+    `hessian`, its Hessian's `spectrum` and its Gauss-Newton (`ggn`) files. The spectrum of
+    H is read from the spectrum file (computed once, by the spectrum rule), not solved again.
+    """
+    spectra, payload = {}, {}
+    for run in runs:
+        hessian, attrs = hessian_file.read(run["hessian"])
+        ggn, _ = hessian_file.read(run["ggn"])
+        if ggn.shape != hessian.shape:
+            raise storage.ArtefactError(
+                f"Gauss-Newton file {run['ggn']} is {ggn.shape}, Hessian {run['hessian']} "
+                f"is {hessian.shape}"
+            )
+        h_values, h_attrs = storage.read_spectrum(run["spectrum"])
+        if h_values.size != hessian.shape[0] or h_attrs.get("precision") != "float64":
+            raise storage.ArtefactError(
+                f"spectrum {run['spectrum']} is not the full float64 spectrum of "
+                f"{run['hessian']} ({h_values.size} values, {h_attrs.get('precision')})"
+            )
+        values = {"H": h_values, "G": spectrum.dense_eigenvalues(ggn)}
+        residual = hessian - ggn
+        del hessian, ggn
+        values["R = H - G"] = spectrum.dense_eigenvalues(residual)
+        spectra[run["label"]] = values
+        k = run["n_classes"]
+        h, g, r = values["H"], values["G"], values["R = H - G"]
+        top_h, top_g = h[::-1][:k], g[::-1][:k]
+        payload[run["label"]] = {
+            "M": int(h.size), "n_samples": attrs["n_samples"], "n_classes": k,
+            "rank_G": int((g > 1e-10 * g.max()).sum()),
+            "rank_bound": attrs["n_samples"] * (k - 1),
+            "min_G": float(g.min()), "max_G": float(g.max()),
+            "min_H": float(h.min()), "max_H": float(h.max()),
+            "min_R": float(r.min()), "max_R": float(r.max()),
+            "negative_H": int((h < 0).sum()), "negative_R": int((r < 0).sum()),
+            "top_k_relative_difference": float(np.abs(top_h - top_g).max() / top_h.max()),
+        }  # fmt: skip
+    plotting.save_figure(plotting.gauss_newton_spectra(spectra, top=top), figure)
+    storage.write_json(payload, numbers)
+    LOG.info("Gauss-Newton numbers: %s", payload)
+
+
+def figure_top_and_negative(
+    spectra: Mapping[str, PathLike],
+    top_figure: PathLike,
+    negative_figure: PathLike,
+    numbers: PathLike,
+    *,
+    top: int,
+    title: str,
+) -> None:
+    """A pair of figures from one spectrum per network: the `top` largest eigenvalues in
+    increasing order (Figs. 3, 4) and every negative one against its rank as a percentage
+    of M, with the round-off floor of each spectrum (Figs. 5, 6); and per network the
+    numbers the summary quotes. Only eigenvalues below -floor count as negative. A Lanczos
+    spectrum holds only its converged extremes, so its count is a lower bound and its share
+    is not reported."""
+    curves, payload = {}, {}
+    for label, path in spectra.items():
+        values, attrs = storage.read_spectrum(path)
+        dim = int(attrs["parameter_count"])
+        floor = float(attrs["round_off_floor"])
+        curves[label] = plotting.NegativeCurve(values, dim, floor)
+        negatives = spectrum.negative_eigenvalues(values, floor, dim)
+        complete = attrs["method"] == "dense"
+        payload[label] = {
+            "M": dim, "method": attrs["method"], "precision": attrs["precision"],
+            "largest": float(values[-1]),
+            "top_edge": float(values[-min(top, values.size)]),
+            "smallest": float(values[0]),
+            **negatives,
+            "negative_share": negatives["negative_share"] if complete else None,
+            "complete": complete,
+        }  # fmt: skip
+        if not complete:
+            payload[label]["converged_smallest"] = attrs["converged_smallest"]
+    labelled = {label: (curve.values, curve.dim) for label, curve in curves.items()}
+    plotting.save_figure(plotting.largest_eigenvalues(labelled, top=top, title=title), top_figure)
+    plotting.save_figure(plotting.negative_eigenvalues(curves, title=title), negative_figure)
+    storage.write_json(payload, numbers)

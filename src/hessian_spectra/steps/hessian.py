@@ -1,0 +1,201 @@
+"""Exact Hessians and Gauss-Newton terms at checkpoints, in HDF5 blocks on the job's
+device, and their spectra: dense (every eigenvalue, in the most precise arithmetic that fits
+the job's memory) or Lanczos extremes (matrix-free, an explicit choice)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+from .. import data, hessian_file, jobs, models, spectrum, storage
+from ..curvature import (
+    GaussNewtonOperator,
+    HessianOperator,
+    TrunkHeadHessian,
+    default_engine,
+    mean_cross_entropy,
+)
+from ..models import FlatModel
+
+LOG = logging.getLogger(__name__)
+PathLike = str | os.PathLike
+
+
+def _trained_problem(checkpoint: PathLike, dataset: PathLike):
+    """(checkpoint state, flat model, training split), checked against each other."""
+    state = storage.load_checkpoint(checkpoint)
+    arrays, _ = storage.read_arrays(dataset)
+    train_split, _ = data.to_splits(arrays)
+    flat = FlatModel(models.build_model(state["model"]))
+    if flat.dim != state["parameters"].numel():
+        raise storage.ArtefactError(
+            f"checkpoint {checkpoint} holds {state['parameters'].numel()} parameters but its "
+            f"model spec {state['model']} has {flat.dim}"
+        )
+    if train_split.x.shape[1] != state["model"]["input_dim"]:
+        raise storage.ArtefactError(
+            f"dataset {dataset} has inputs of dimension {train_split.x.shape[1]} but "
+            f"checkpoint {checkpoint} expects {state['model']['input_dim']}"
+        )
+    return state, flat, train_split
+
+
+def _provenance(checkpoint: PathLike, dataset: PathLike, state: dict, n_samples: int) -> dict:
+    return {
+        "run": state["run"],
+        "checkpoint": str(checkpoint),
+        "checkpoint_step": state["step"],
+        "checkpoint_sha256": storage.file_sha256(checkpoint),
+        "dataset": str(dataset),
+        "dataset_sha256": storage.file_sha256(dataset),
+        "n_samples": n_samples,
+        "loss": "mean softmax cross-entropy over the training set",
+    }
+
+
+def _operator_at(
+    checkpoint: PathLike,
+    dataset: PathLike,
+    matrix: str,
+    *,
+    device: str,
+    chunk_size: int | None = None,
+):
+    """The curvature operator `matrix` ("H" or "G") at a checkpoint on the resolved device,
+    with the row engine measured fastest there, and its provenance."""
+    state, flat, train_split = _trained_problem(checkpoint, dataset)
+    target = jobs.resolve_device(device)
+    flat.model.to(target)
+    split, theta = train_split.to(target), state["parameters"].to(target)
+    convolutional = state["model"]["kind"] == "convnet"
+    engine = default_engine(target)
+    if matrix == "H" and convolutional and chunk_size is None:
+        operator = TrunkHeadHessian(flat, split, theta, engine)
+    elif matrix == "H":
+        operator = HessianOperator(mean_cross_entropy(flat, split, chunk_size), theta, engine)
+    else:
+        operator = GaussNewtonOperator(flat, split, theta, engine)
+    LOG.info(
+        "%s of %s at step %d: M = %d, N = %d, %s rows on %s",
+        matrix, state["run"], state["step"], operator.dim, len(split), engine, target,
+    )  # fmt: skip
+    return operator, {**_provenance(checkpoint, dataset, state, len(split)),
+                      "device": str(target), "row_engine": engine}  # fmt: skip
+
+
+def build_hessian(
+    checkpoint: PathLike,
+    dataset: PathLike,
+    output: PathLike,
+    *,
+    block_size: int,
+    chunk_size: int | None,
+    workers: int,
+    part: int = 0,
+    parts: int = 1,
+    device: str = "cpu",
+) -> None:
+    """The exact float64 Hessian of the mean training loss at a checkpoint, into HDF5
+    (or rows part `part` of `parts`, for `hessian_file.gather`)."""
+    operator, attrs = _operator_at(checkpoint, dataset, "H", device=device, chunk_size=chunk_size)
+    attrs |= {
+        "matrix": "Hessian H",
+        "engine": "Hessian rows by double backward (Pearlmutter), float64",
+        "chunk_size": chunk_size,
+    }
+    hessian_file.assemble(
+        operator, output, block_size=block_size, attrs=attrs, workers=workers,
+        part=part, parts=parts,
+    )  # fmt: skip
+
+
+def build_gauss_newton(
+    checkpoint: PathLike,
+    dataset: PathLike,
+    output: PathLike,
+    *,
+    block_size: int,
+    workers: int,
+    device: str = "cpu",
+) -> None:
+    """The exact Gauss-Newton term G of the Hessian at a checkpoint, in the Hessian layout."""
+    operator, attrs = _operator_at(checkpoint, dataset, "G", device=device)
+    attrs |= {
+        "matrix": "generalised Gauss-Newton term G = (1/N) sum J^T (diag p - p p^T) J",
+        "engine": "Gauss-Newton rows by double-vjp Jacobian products, float64",
+    }
+    hessian_file.assemble(operator, output, block_size=block_size, attrs=attrs, workers=workers)
+
+
+PROVENANCE_KEYS = (
+    "run", "checkpoint", "checkpoint_step", "parameter_count", "n_samples", "symmetry_error",
+)  # fmt: skip
+
+
+def compute_spectrum(
+    hessian: PathLike, output: PathLike, *, memory_mb: int, device: str = "cpu"
+) -> None:
+    """All eigenvalues of a stored Hessian, with the Hessian's provenance.
+
+    The matrix is solved in float64 wherever it and the solver's workspace fit the job's
+    memory (`memory_mb`, or the GPU's on CUDA), else in float32; the output records the
+    precision, the solver and the round-off floor M * eps * max|lambda| it implies.
+    """
+    attrs = hessian_file.read_attrs(hessian)
+    dim = attrs["parameter_count"]
+    plan = spectrum.plan_dense_solve(dim, memory_mb << 20, jobs.resolve_device(device))
+    LOG.info("eigenvalues of %s (M = %d): %s", hessian, dim, plan.describe())
+    matrix = hessian_file.load(hessian, plan.dtype, plan.device)
+    values = spectrum.solve_dense(matrix, plan)
+    del matrix
+    floor = spectrum.round_off_floor(values, plan.precision)
+    storage.write_spectrum(
+        output,
+        values,
+        {**{key: attrs[key] for key in PROVENANCE_KEYS if key in attrs},
+         "hessian": str(hessian), "method": "dense", **plan.describe(),
+         "round_off_floor": floor},
+    )  # fmt: skip
+    LOG.info(
+        "largest %.6g, smallest %.6g, %d below -%.3g (the round-off floor)",
+        values[-1], values[0], int((values < -floor).sum()), floor,
+    )  # fmt: skip
+
+
+def lanczos_spectrum(
+    checkpoint: PathLike,
+    dataset: PathLike,
+    output: PathLike,
+    *,
+    k: int,
+    tolerance: float,
+    max_products: int | None,
+    device: str = "cpu",
+) -> None:
+    """The `k` largest and `k` smallest Hessian eigenvalues at a checkpoint, matrix-free
+    (Lanczos), for nets whose Hessian is not to be assembled. The output records how many
+    of each end converged within the product budget; only those are stored."""
+    operator, provenance = _operator_at(checkpoint, dataset, "H", device=device)
+    ends = [
+        spectrum.lanczos_extremes(
+            operator.to_scipy(), k, which=which, tolerance=tolerance, max_products=max_products
+        )
+        for which in ("smallest", "largest")
+    ]
+    values = np.concatenate([end.eigenvalues for end in ends])
+    settings = {
+        "method": "lanczos", "driver": "scipy.sparse.linalg.eigsh (ARPACK)", "k": k,
+        "precision": "float64", "tolerance": tolerance, "max_products": max_products,
+        "products": sum(end.products for end in ends),
+        "converged_smallest": ends[0].converged, "converged_largest": ends[1].converged,
+        "round_off_floor": spectrum.round_off_floor(values, dim=operator.dim),
+    }  # fmt: skip
+    storage.write_spectrum(
+        output, values, {**provenance, "parameter_count": operator.dim, **settings}
+    )
+    LOG.info(
+        "Lanczos: %d of %d smallest and %d of %d largest converged in %d products",
+        ends[0].converged, k, ends[1].converged, k, settings["products"],
+    )  # fmt: skip

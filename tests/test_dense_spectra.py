@@ -1,0 +1,253 @@
+"""Full exact spectra: the row engines, the precision plan, the reduced-precision floor and
+the data behind Figs. 5 and 6."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hessian_spectra import hessian_file, models, plotting, spectrum, storage
+from hessian_spectra.curvature import (
+    GaussNewtonOperator,
+    HessianOperator,
+    TrunkHeadHessian,
+    mean_cross_entropy,
+)
+from hessian_spectra.models import FlatModel
+from hessian_spectra.spectrum import GIB, JOB_OVERHEAD_BYTES, DenseSolve, plan_dense_solve
+from hessian_spectra.steps.figures import figure_top_and_negative
+from hessian_spectra.steps.hessian import compute_spectrum
+
+from .conftest import random_split, tiny_mlp
+
+CPU = torch.device("cpu")
+
+
+def small_convnet_problem(n: int = 12):
+    """A convnet of the MNIST architecture's kind, small enough for torch.func.hessian."""
+    model = torch.nn.Sequential(
+        torch.nn.Unflatten(1, (1, 8, 8)),
+        torch.nn.Conv2d(1, 2, 3, dtype=torch.float64), torch.nn.MaxPool2d(2), torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(18, 5, dtype=torch.float64), torch.nn.Tanh(),
+        torch.nn.Linear(5, 3, dtype=torch.float64),
+    )  # fmt: skip
+    models.initialise(model, weight_std=0.5, generator=torch.Generator().manual_seed(0))
+    flat = FlatModel(model)
+    data = random_split(n=n, dim=64, n_classes=3, seed=4)
+    return mean_cross_entropy(flat, data), flat.flatten(), flat, data
+
+
+@pytest.mark.parametrize("engine", ["per-row", "batched"])
+def test_both_row_engines_are_exact_on_a_small_convnet(engine):
+    loss, theta, _, _ = small_convnet_problem()
+    reference = torch.func.hessian(loss)(theta)
+    rows = HessianOperator(loss, theta, engine).dense()
+    assert reference.abs().max() > 1e-3
+    assert (rows - reference).abs().max() / reference.abs().max() < 1e-12
+
+
+def test_batched_gauss_newton_rows_equal_per_row_ones(tiny_problem):
+    _, theta, flat, data = tiny_problem
+    per_row = GaussNewtonOperator(flat, data, theta, "per-row").dense()
+    batched = GaussNewtonOperator(flat, data, theta, "batched").dense()
+    assert (batched - per_row).abs().max() / per_row.abs().max() < 1e-13
+
+
+def assemble_trunk_head(path, block_size, **kwargs):
+    _, theta, flat, data = small_convnet_problem()
+    operator = TrunkHeadHessian(flat, data, theta)
+    hessian_file.assemble(operator, path, block_size=block_size, attrs={"run": "c"}, **kwargs)
+    return operator
+
+
+@pytest.mark.parametrize("block_size", [4, 7, 200])
+def test_trunk_head_assembly_is_exact_on_a_small_convnet(tmp_path, block_size):
+    """Head rows from the head's own Hessian, and by symmetry from the trunk rows: the
+    whole matrix equals torch.func.hessian, whether or not a block straddles the cut."""
+    loss, theta, _, _ = small_convnet_problem()
+    reference = torch.func.hessian(loss)(theta).numpy()
+    operator = assemble_trunk_head(tmp_path / "h.h5", block_size)
+    assert 0 < operator.head_start == 20 < operator.dim == 133
+    matrix, attrs = hessian_file.read(tmp_path / "h.h5")
+    np.testing.assert_allclose(matrix, reference, rtol=0, atol=1e-13 * np.abs(reference).max())
+    assert attrs["symmetry_error"] < 1e-14
+
+
+def test_trunk_head_parts_use_full_rows_and_join_to_the_same_matrix(tmp_path):
+    single = assemble_trunk_head(tmp_path / "single.h5", 8)
+    paths = [tmp_path / f"part{p}.h5" for p in range(3)]
+    for part, path in enumerate(paths):
+        assemble_trunk_head(path, 8, part=part, parts=3)
+    hessian_file.gather(paths, tmp_path / "gathered.h5")
+    joined, _ = hessian_file.read(tmp_path / "gathered.h5")
+    reference, _ = hessian_file.read(tmp_path / "single.h5")
+    assert single.head_start < single.dim
+    np.testing.assert_allclose(joined, reference, rtol=0, atol=1e-13 * np.abs(reference).max())
+
+
+def test_unknown_engine_is_named():
+    with pytest.raises(ValueError, match="'sideways'"):
+        HessianOperator(lambda t: t.sum(), torch.zeros(3, dtype=torch.float64), "sideways")
+
+
+def test_scipy_bridge_multiplies_like_the_dense_matrix(tiny_problem):
+    loss, theta, _, _ = tiny_problem
+    operator = HessianOperator(loss, theta)
+    vector = np.random.default_rng(0).standard_normal(operator.dim)
+    np.testing.assert_allclose(
+        operator.to_scipy() @ vector, operator.dense().numpy() @ vector, rtol=0, atol=1e-13
+    )
+
+
+@pytest.mark.parametrize(
+    ("copies_of_float64", "precision", "solver"),
+    [(2.0, "float64", "torch"), (1.5, "float64", "in-place"), (0.6, "float32", "in-place")],
+)
+def test_plan_takes_the_most_precise_solve_that_fits(copies_of_float64, precision, solver):
+    dim = 10_000
+    memory = JOB_OVERHEAD_BYTES + int(copies_of_float64 * 8 * dim * dim)
+    plan = plan_dense_solve(dim, memory, CPU)
+    assert (plan.precision, plan.solver) == (precision, solver)
+    assert plan.needed_bytes(dim) + JOB_OVERHEAD_BYTES <= memory
+
+
+def test_plan_for_the_widest_mnist_net_on_a_24_gib_machine():
+    """The h = 70 net (M = 55,660) is 23 GiB in float64: float32 under the default cap;
+    the h = 50 net fits in float64 in place."""
+    cap = 22_000 << 20
+    assert plan_dense_solve(55_660, cap, CPU).precision == "float32"
+    assert plan_dense_solve(39_760, cap, CPU) == DenseSolve("float64", "in-place", "cpu")
+
+
+def test_plan_refuses_a_matrix_that_fits_nowhere():
+    with pytest.raises(
+        MemoryError, match=r"M = 100,000 needs at least 38\.3 GiB.*memory_mb.*method: lanczos"
+    ):
+        plan_dense_solve(100_000, 8 * GIB, CPU)
+
+
+def test_in_place_solver_equals_numpy_and_overwrites_its_input():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((60, 60))
+    matrix = (a + a.T) / 2
+    expected = np.linalg.eigvalsh(matrix)
+    work = torch.from_numpy(matrix.copy())
+    values = spectrum.solve_dense(work, DenseSolve("float64", "in-place", "cpu"))
+    np.testing.assert_allclose(values, expected, rtol=0, atol=1e-12)
+    assert not np.array_equal(work.numpy(), matrix)  # no copy was made
+
+
+def assemble_tiny_hessian(path, hidden=(12, 9), dim=14, n_classes=4):
+    flat = FlatModel(tiny_mlp("tanh", dim=dim, hidden=hidden, n_classes=n_classes))
+    data = random_split(n=30, dim=dim, n_classes=n_classes, seed=7)
+    loss = mean_cross_entropy(flat, data)
+    theta = flat.flatten()
+    hessian_file.assemble(HessianOperator(loss, theta), path, block_size=32, attrs={"run": "tiny"})
+    return torch.func.hessian(loss)(theta).numpy()
+
+
+def test_full_spectrum_equals_numpys(tmp_path):
+    reference = assemble_tiny_hessian(tmp_path / "h.h5")
+    compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096)
+    values, attrs = storage.read_spectrum(tmp_path / "s.h5")
+    expected = np.linalg.eigvalsh(reference)
+    assert values.size == reference.shape[0] == attrs["parameter_count"]
+    np.testing.assert_allclose(values, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    assert attrs["precision"] == "float64" and attrs["method"] == "dense"
+    assert attrs["round_off_floor"] == pytest.approx(
+        values.size * np.finfo(np.float64).eps * np.abs(values).max()
+    )
+
+
+def test_reduced_precision_spectrum_lies_within_its_floor(tmp_path):
+    """1 MiB over the job overhead holds a float32 M = 504 matrix (992 KiB) but not a
+    float64 one (1.9 MiB): the job falls back to float32 and says so."""
+    assemble_tiny_hessian(tmp_path / "h.h5", hidden=(20, 8), dim=14, n_classes=4)
+    compute_spectrum(tmp_path / "h.h5", tmp_path / "f64.h5", memory_mb=4096)
+    compute_spectrum(tmp_path / "h.h5", tmp_path / "f32.h5", memory_mb=1025)
+    exact, exact_attrs = storage.read_spectrum(tmp_path / "f64.h5")
+    reduced, attrs = storage.read_spectrum(tmp_path / "f32.h5")
+    assert exact_attrs["parameter_count"] == 504
+    assert (exact_attrs["precision"], attrs["precision"]) == ("float64", "float32")
+    assert "in place" in attrs["driver"]
+    assert attrs["round_off_floor"] > 1e6 * exact_attrs["round_off_floor"]
+    error = np.abs(reduced - exact).max()
+    assert 1e-12 < error <= attrs["round_off_floor"]  # really reduced, and within its floor
+
+
+def write_spectrum(path, values, floor, method="dense", precision="float64", **extra):
+    storage.write_spectrum(
+        path,
+        np.sort(values),
+        {"parameter_count": extra.pop("dim", len(values)), "round_off_floor": floor,
+         "method": method, "precision": precision, **extra},
+    )  # fmt: skip
+
+
+def test_fig5_data_holds_every_eigenvalue_below_minus_the_floor(tmp_path):
+    rng = np.random.default_rng(2)
+    floor = 1e-9
+    values = np.concatenate([
+        -rng.uniform(2e-9, 1e-3, 37),  # negative, beyond round-off: counted
+        -rng.uniform(0, 1e-9, 50),  # round-off zeros with a minus sign: drawn, not counted
+        rng.uniform(0, 1e-9, 50), rng.uniform(0.1, 5, 63),
+    ])  # fmt: skip
+    write_spectrum(tmp_path / "a.h5", values, floor)
+    write_spectrum(
+        tmp_path / "b.h5", values[:40], 1e-7, method="lanczos", dim=900, converged_smallest=20
+    )
+    figure_top_and_negative(
+        {"a": tmp_path / "a.h5", "b": tmp_path / "b.h5"},
+        tmp_path / "top.pdf", tmp_path / "neg.pdf", tmp_path / "numbers.json",
+        top=10, title="t",
+    )  # fmt: skip
+    numbers = json.loads((tmp_path / "numbers.json").read_text())
+    assert numbers["a"]["negative_count"] == 37
+    assert numbers["a"]["negative_share"] == pytest.approx(37 / 200)
+    assert numbers["a"]["floor"] == floor and numbers["a"]["complete"] is True
+    assert numbers["b"]["negative_share"] is None  # Lanczos: the share is not known
+    assert numbers["b"]["converged_smallest"] == 20
+
+    figure = plotting.negative_eigenvalues(
+        {"a": plotting.NegativeCurve(np.sort(values), 200, floor)}, title="t"
+    )
+    drawn = figure.axes[0].lines[0]
+    np.testing.assert_array_equal(drawn.get_ydata(), np.sort(values)[np.sort(values) < 0])
+    np.testing.assert_allclose(drawn.get_xdata()[-1], 100 * 87 / 200)
+    assert any(np.all(line.get_ydata() == -floor) for line in figure.axes[0].lines[1:])
+
+
+class HeadFailingAfter(TrunkHeadHessian):
+    """A trunk/head operator that dies after a number of head-row blocks."""
+
+    def __init__(self, *args, blocks: int):
+        super().__init__(*args)
+        self.remaining = blocks
+
+    def head_rows(self, start, stop):
+        if self.remaining == 0:
+            raise KeyboardInterrupt("simulated interruption")
+        self.remaining -= 1
+        return super().head_rows(start, stop)
+
+
+def test_trunk_head_assembly_killed_in_the_head_phase_resumes_to_the_same_matrix(tmp_path):
+    _, theta, flat, data = small_convnet_problem()
+    reference = assemble_trunk_head(tmp_path / "reference.h5", 8)
+    with pytest.raises(KeyboardInterrupt):
+        hessian_file.assemble(
+            HeadFailingAfter(flat, data, theta, blocks=4), tmp_path / "h.h5", block_size=8,
+            attrs={"run": "c"},
+        )  # fmt: skip
+    assert (tmp_path / "h.h5.partial").exists() and not (tmp_path / "h.h5").exists()
+    hessian_file.assemble(
+        TrunkHeadHessian(flat, data, theta), tmp_path / "h.h5", block_size=8, attrs={"run": "c"}
+    )
+    got, _ = hessian_file.read(tmp_path / "h.h5")
+    expected, _ = hessian_file.read(tmp_path / "reference.h5")
+    assert reference.head_start < reference.dim
+    np.testing.assert_array_equal(got, expected)
