@@ -33,6 +33,7 @@ include: "rules/figures.smk"
 include: "rules/table1.smk"
 include: "rules/mnist.smk"
 include: "rules/cifar.smk"
+include: "rules/summary.smk"
 
 
 rule all:

@@ -28,13 +28,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from hessian_spectra import data, models  # noqa: E402
-from hessian_spectra.curvature import (  # noqa: E402
-    FlatModel,
-    HessianOperator,
-    assemble_hessian,
-    mean_cross_entropy,
-)
-from hessian_spectra.storage import read_hessian  # noqa: E402
+from hessian_spectra.curvature import HessianOperator, mean_cross_entropy  # noqa: E402
+from hessian_spectra.hessian_file import assemble as assemble_hessian  # noqa: E402
+from hessian_spectra.hessian_file import read as read_hessian  # noqa: E402
+from hessian_spectra.models import FlatModel  # noqa: E402
 
 N_CLASSES, N_TRAIN, THREADS = 50, 1000, 2
 HESSIAN_METHODS = {

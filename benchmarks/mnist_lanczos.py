@@ -26,8 +26,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from hessian_spectra import data, models, spectrum  # noqa: E402
-from hessian_spectra.curvature import FlatModel, HessianOperator, mean_cross_entropy  # noqa: E402
+from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.mnist import mnist_subsample  # noqa: E402
+from hessian_spectra.models import FlatModel  # noqa: E402
 
 HIDDEN, K, THREADS, BLOCKS = 70, 120, 2, 2
 
@@ -48,13 +49,7 @@ def child(task: str) -> None:
     hessian = operator()
     started = time.perf_counter()
     if task in ("largest", "smallest"):
-        result = spectrum.lanczos_extremes(
-            lambda v: hessian.matvec(torch.from_numpy(v)).numpy(),
-            hessian.dim,
-            K,
-            which=task,
-            tolerance=1e-8,
-        )
+        result = spectrum.lanczos_extremes(hessian.to_scipy(), K, which=task, tolerance=1e-8)
         extra = {
             "products": result.products,
             "edge": float(result.eigenvalues[-1] if task == "largest" else result.eigenvalues[0]),

@@ -1,4 +1,4 @@
-# Table 1 over the whole grid, and the summary of every claim the workflow tests.
+# Table 1 over the whole grid of blob runs.
 
 
 rule table1:
@@ -24,28 +24,3 @@ rule table1:
         runs=table1_runs(),
     script:
         "../workflow/scripts/table1.py"
-
-
-rule summary:
-    input:
-        **cifar_summary_inputs(),
-        table="results/table1.csv",
-        logistic="results/fig10.json",
-        gauss_newton="results/fig_ggn.json",
-        mnist=mnist_summary_inputs(),
-    output:
-        report(
-            "results/summary.md",
-            caption="../report/summary.rst",
-            category="Summary of the claims",
-        ),
-    log:
-        "results/logs/summary.log",
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=1024,
-        runtime=5,
-    script:
-        "../workflow/scripts/summary.py"

@@ -13,7 +13,7 @@ from hessian_spectra import hessian_file, models, plotting, spectrum, storage
 from hessian_spectra.curvature import (
     GaussNewtonOperator,
     HessianOperator,
-    TrunkHeadHessian,
+    StagedHessian,
     mean_cross_entropy,
 )
 from hessian_spectra.models import FlatModel
@@ -57,35 +57,36 @@ def test_batched_gauss_newton_rows_equal_per_row_ones(tiny_problem):
     assert (batched - per_row).abs().max() / per_row.abs().max() < 1e-13
 
 
-def assemble_trunk_head(path, block_size, **kwargs):
+def assemble_staged(path, block_size, **kwargs):
     _, theta, flat, data = small_convnet_problem()
-    operator = TrunkHeadHessian(flat, data, theta)
+    operator = StagedHessian(flat, data, theta)
     hessian_file.assemble(operator, path, block_size=block_size, attrs={"run": "c"}, **kwargs)
     return operator
 
 
 @pytest.mark.parametrize("block_size", [4, 7, 200])
-def test_trunk_head_assembly_is_exact_on_a_small_convnet(tmp_path, block_size):
-    """Head rows from the head's own Hessian, and by symmetry from the trunk rows: the
-    whole matrix equals torch.func.hessian, whether or not a block straddles the cut."""
+def test_staged_assembly_is_exact_on_a_small_convnet(tmp_path, block_size):
+    """Each layer's rows through the layers from it on, the rest by symmetry from earlier
+    rows: the whole matrix equals torch.func.hessian, whether or not blocks straddle the
+    stages (3 layers: rows from 0, 20 and 115 of 133)."""
     loss, theta, _, _ = small_convnet_problem()
     reference = torch.func.hessian(loss)(theta).numpy()
-    operator = assemble_trunk_head(tmp_path / "h.h5", block_size)
-    assert 0 < operator.head_start == 20 < operator.dim == 133
+    operator = assemble_staged(tmp_path / "h.h5", block_size)
+    assert operator.stage_starts == [0, 20, 115] and operator.dim == 133
     matrix, attrs = hessian_file.read(tmp_path / "h.h5")
     np.testing.assert_allclose(matrix, reference, rtol=0, atol=1e-13 * np.abs(reference).max())
     assert attrs["symmetry_error"] < 1e-14
 
 
-def test_trunk_head_parts_use_full_rows_and_join_to_the_same_matrix(tmp_path):
-    single = assemble_trunk_head(tmp_path / "single.h5", 8)
+def test_staged_parts_use_full_rows_and_join_to_the_same_matrix(tmp_path):
+    single = assemble_staged(tmp_path / "single.h5", 8)
     paths = [tmp_path / f"part{p}.h5" for p in range(3)]
     for part, path in enumerate(paths):
-        assemble_trunk_head(path, 8, part=part, parts=3)
+        assemble_staged(path, 8, part=part, parts=3)
     hessian_file.gather(paths, tmp_path / "gathered.h5")
     joined, _ = hessian_file.read(tmp_path / "gathered.h5")
     reference, _ = hessian_file.read(tmp_path / "single.h5")
-    assert single.head_start < single.dim
+    assert len(single.stage_starts) == 3
     np.testing.assert_allclose(joined, reference, rtol=0, atol=1e-13 * np.abs(reference).max())
 
 
@@ -130,7 +131,13 @@ def test_plan_refuses_a_matrix_that_fits_nowhere():
         plan_dense_solve(100_000, 8 * GIB, CPU)
 
 
-def test_in_place_solver_equals_numpy_and_overwrites_its_input():
+@pytest.mark.parametrize("library", ["torch", "scipy"])
+def test_in_place_solver_equals_numpy_and_overwrites_its_input(monkeypatch, library):
+    """Torch's exported LAPACK where there is one (here), scipy's otherwise."""
+    if library == "scipy":
+        monkeypatch.setattr(spectrum, "_torch_syevd", lambda precision: None)
+    else:
+        assert spectrum._torch_syevd("float64") is not None
     rng = np.random.default_rng(1)
     a = rng.standard_normal((60, 60))
     matrix = (a + a.T) / 2
@@ -221,33 +228,33 @@ def test_fig5_data_holds_every_eigenvalue_below_minus_the_floor(tmp_path):
     assert any(np.all(line.get_ydata() == -floor) for line in figure.axes[0].lines[1:])
 
 
-class HeadFailingAfter(TrunkHeadHessian):
-    """A trunk/head operator that dies after a number of head-row blocks."""
+class LaterStagesFailingAfter(StagedHessian):
+    """A staged operator that dies after a number of blocks of its later stages."""
 
     def __init__(self, *args, blocks: int):
         super().__init__(*args)
         self.remaining = blocks
 
-    def head_rows(self, start, stop):
-        if self.remaining == 0:
+    def stage_rows(self, stage, start, stop):
+        if stage > 0 and self.remaining == 0:
             raise KeyboardInterrupt("simulated interruption")
-        self.remaining -= 1
-        return super().head_rows(start, stop)
+        self.remaining -= stage > 0
+        return super().stage_rows(stage, start, stop)
 
 
-def test_trunk_head_assembly_killed_in_the_head_phase_resumes_to_the_same_matrix(tmp_path):
+def test_staged_assembly_killed_in_a_later_stage_resumes_to_the_same_matrix(tmp_path):
     _, theta, flat, data = small_convnet_problem()
-    reference = assemble_trunk_head(tmp_path / "reference.h5", 8)
+    reference = assemble_staged(tmp_path / "reference.h5", 8)
     with pytest.raises(KeyboardInterrupt):
         hessian_file.assemble(
-            HeadFailingAfter(flat, data, theta, blocks=4), tmp_path / "h.h5", block_size=8,
+            LaterStagesFailingAfter(flat, data, theta, blocks=4), tmp_path / "h.h5", block_size=8,
             attrs={"run": "c"},
         )  # fmt: skip
     assert (tmp_path / "h.h5.partial").exists() and not (tmp_path / "h.h5").exists()
     hessian_file.assemble(
-        TrunkHeadHessian(flat, data, theta), tmp_path / "h.h5", block_size=8, attrs={"run": "c"}
+        StagedHessian(flat, data, theta), tmp_path / "h.h5", block_size=8, attrs={"run": "c"}
     )
     got, _ = hessian_file.read(tmp_path / "h.h5")
     expected, _ = hessian_file.read(tmp_path / "reference.h5")
-    assert reference.head_start < reference.dim
+    assert len(reference.stage_starts) == 3
     np.testing.assert_array_equal(got, expected)

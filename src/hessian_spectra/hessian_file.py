@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from .curvature import CurvatureOperator
+from .resources import symmetry_check_mb
 from .storage import ArtefactError, atomic_path, attr_value, attrs_dict, open_h5, set_attrs
 
 LOG = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ LOG = logging.getLogger(__name__)
 HESSIAN_DATASET = "hessian"
 BLOCKS_DONE_DATASET = "blocks_done"
 PART_KEYS = ("part", "row_start", "row_stop")
-SLAB_BYTES = 512 << 20  # rows read at a time by the symmetry check and the readers
+SLAB_BYTES = 512 << 20  # rows read at a time by the readers
 
 
 def chunk_rows(dim: int, block_size: int, max_chunk_bytes: int = 4 << 20) -> int:
@@ -103,9 +104,9 @@ def _fill_blocks(
 ) -> None:
     """Compute the blocks of `blocks` not yet marked done, writing and flushing each.
 
-    With `operator.head_start` < M (and a single part), the rows from there on are filled
-    in a second phase: their head columns from `operator.head_rows`, their other columns,
-    by symmetry, from the rows already written.
+    A single-part assembly takes the operator's stages in order (`stage_starts`; one
+    stage for most operators): a block belongs to the stage of its first row, and its
+    columns before that stage's start are, by symmetry, read from the rows already written.
     """
     dataset, done = handle[HESSIAN_DATASET], handle[BLOCKS_DONE_DATASET]
     marked = done[()]
@@ -117,29 +118,25 @@ def _fill_blocks(
     if operator.device.type != "cpu":
         workers = 1  # one device: its kernels are the parallelism
     single_part = len(blocks) == block_count(dim, block_size)
-    head_start = operator.head_start if single_part else dim
-    first_head_block = block_count(head_start, block_size)  # the first block of head rows
-    phases = [
-        (operator.rows, [b for b in todo if b < first_head_block]),
-        (None, [b for b in todo if b >= first_head_block]),
-    ]
+    starts = operator.stage_starts if single_part else [0]
+    first_blocks = [block_count(start, block_size) for start in starts] + [blocks.stop]
     LOG.info(
-        "computing %d of %d row blocks (block size %d, %s rows on %s, %d worker(s)%s)",
-        len(todo), len(marked), block_size, operator.engine, operator.device, workers,
-        f"; rows from {head_start} on from the head's Hessian" if head_start < dim else "",
+        "computing %d of %d row blocks (block size %d, %s rows on %s, %d worker(s), "
+        "stages from rows %s)",
+        len(todo), len(marked), block_size, operator.engine, operator.device, workers, starts,
     )  # fmt: skip
     started = last_report = time.perf_counter()
     count = 0
-    for compute, phase_blocks in phases:
-        if not phase_blocks:
+    for stage, start in enumerate(starts):
+        stage_blocks = [b for b in todo if first_blocks[stage] <= b < first_blocks[stage + 1]]
+        if not stage_blocks:
             continue
-        if compute is None:
-            compute = _head_block_rows(operator, dataset)
+        compute = _stage_block_rows(operator, dataset, stage, start)
         for block, rows in _computed_blocks(
-            compute, phase_blocks, lambda b: block_bounds(b, dim, block_size), workers
+            compute, stage_blocks, lambda b: block_bounds(b, dim, block_size), workers
         ):
-            start, stop = block_bounds(block, dim, block_size)
-            dataset[start - row_offset : stop - row_offset] = rows.cpu().numpy()
+            row_start, row_stop = block_bounds(block, dim, block_size)
+            dataset[row_start - row_offset : row_stop - row_offset] = rows.cpu().numpy()
             done[block - blocks.start] = True
             handle.flush()
             count += 1
@@ -148,23 +145,24 @@ def _fill_blocks(
                 last_report = now
                 elapsed = now - started
                 LOG.info(
-                    "block %d/%d, %.1f rows/s, %.0f s elapsed",
-                    count, len(todo), count * block_size / elapsed, elapsed,
+                    "block %d/%d (stage %d), %.1f rows/s, %.0f s elapsed",
+                    count, len(todo), stage, count * block_size / elapsed, elapsed,
                 )  # fmt: skip
 
 
-def _head_block_rows(
-    operator: CurvatureOperator, dataset: h5py.Dataset
+def _stage_block_rows(
+    operator: CurvatureOperator, dataset: h5py.Dataset, stage: int, start: int
 ) -> Callable[[int, int], torch.Tensor]:
-    """Rows start..stop-1 (all >= head_start): head columns from `head_rows`, the others
-    the transpose of rows 0..head_start-1, already in `dataset` (read once)."""
-    head_start = operator.head_start
-    cross = torch.from_numpy(dataset[:head_start, head_start:]).to(operator.device)
+    """Rows of stage `stage`: columns from `start` on from `operator.stage_rows`, those
+    before it the transpose of rows 0..start-1, already in `dataset` (read once)."""
+    if start == 0:
+        return lambda first, stop: operator.stage_rows(stage, first, stop)
+    cross = torch.from_numpy(dataset[:start, start:]).to(operator.device)
 
-    def compute(start: int, stop: int) -> torch.Tensor:
-        out = torch.empty(stop - start, operator.dim, dtype=torch.float64, device=operator.device)
-        out[:, head_start:] = operator.head_rows(start, stop)
-        out[:, :head_start] = cross[:, start - head_start : stop - head_start].T
+    def compute(first: int, stop: int) -> torch.Tensor:
+        out = torch.empty(stop - first, operator.dim, dtype=torch.float64, device=operator.device)
+        out[:, start:] = operator.stage_rows(stage, first, stop)
+        out[:, :start] = cross[:, first - start : stop - start].T
         return out
 
     return compute
@@ -189,7 +187,8 @@ def symmetry_error(dataset: h5py.Dataset, slab_rows: int) -> float:
 def _record_symmetry(handle: h5py.File) -> None:
     dataset = handle[HESSIAN_DATASET]
     dim = dataset.shape[1]
-    error = symmetry_error(dataset, max(1, min(dim, SLAB_BYTES // (2 * 8 * dim))))
+    slab_rows = (symmetry_check_mb(dim) << 20) // (2 * 8 * dim)
+    error = symmetry_error(dataset, max(1, min(dim, slab_rows)))
     handle.attrs["symmetry_error"] = error
     LOG.info("symmetry error max|H - H^T| / max|H| = %.3e", error)
 

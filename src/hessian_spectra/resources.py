@@ -52,11 +52,18 @@ def dense_matrix_mb(dim: int) -> int:
     return math.ceil(8 * dim * dim / MIB)
 
 
+def symmetry_check_mb(dim: int) -> int:
+    """Memory of the two row slabs the symmetry check compares: 512 MiB, or a quarter of
+    the matrix where that is more, so that a matrix larger than memory is read at most
+    about four times over (24.8 GB at M = 55,660), not once per slab."""
+    return min(dense_matrix_mb(dim), max(512, math.ceil(dense_matrix_mb(dim) / 4)))
+
+
 def hessian_job_mem_mb(dim: int, block_size: int, workers: int) -> int:
     """Peak memory of a Hessian assembly: interpreter and graphs, blocks in flight, and the
-    two row slabs of the symmetry check (bounded by 512 MiB)."""
+    two row slabs of the symmetry check."""
     blocks_in_flight = 2 * max(1, workers) * block_size * dim * 8 / MIB
-    return math.ceil(1024 + blocks_in_flight + min(512, dense_matrix_mb(dim)))
+    return math.ceil(1024 + blocks_in_flight + symmetry_check_mb(dim))
 
 
 def spectrum_job_mem_mb(dim: int, cap_mb: int | None = None) -> int:

@@ -19,7 +19,10 @@ bulk is seen even when no bulk eigenvalue lies above the floor).
 
 from __future__ import annotations
 
+import ctypes
+import functools
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -32,8 +35,10 @@ SOLVERS = {
     # LAPACK (MKL) or cuSOLVER divide and conquer on torch's column-major copy of the
     # matrix; 1.6-2x faster than scipy's LAPACK here (benchmarks/hessian_engines.py).
     "torch": "torch.linalg.eigvalsh (LAPACK/cuSOLVER syevd, on a copy)",
-    # LAPACK divide and conquer overwriting the matrix itself: half the memory.
-    "in-place": "scipy.linalg.eigh(overwrite_a=True) (LAPACK syevd, in place)",
+    # LAPACK divide and conquer overwriting the matrix itself: half the memory. The same
+    # MKL routine torch's eigvalsh calls, where torch exports it (2x faster here than
+    # scipy's OpenBLAS one: 13.6 against 25.6 s at M = 8,000), else scipy's.
+    "in-place": "LAPACK syevd in place ({library})",
 }
 # Bytes per matrix entry that each solver needs in all: the matrix, plus torch's copy.
 _COPIES = {"torch": 2, "in-place": 1}
@@ -56,7 +61,9 @@ class DenseSolve:
         return _COPIES[self.solver] * _ITEM_BYTES[self.precision] * dim * dim
 
     def describe(self) -> dict:
-        return {"precision": self.precision, "driver": SOLVERS[self.solver],
+        library = "torch's MKL" if _torch_syevd(self.precision) else "scipy's OpenBLAS"
+        return {"precision": self.precision,
+                "driver": SOLVERS[self.solver].format(library=library),
                 "device": self.device}  # fmt: skip
 
 
@@ -98,15 +105,62 @@ def solve_dense(matrix: torch.Tensor, plan: DenseSolve) -> np.ndarray:
         raise ValueError(f"expected {plan.precision}, got {matrix.dtype}")
     if plan.solver == "torch":
         return torch.linalg.eigvalsh(matrix).cpu().numpy().astype(np.float64)
-    from scipy.linalg import eigh
-
     # The transpose of a C-ordered matrix is Fortran-ordered, which LAPACK takes without a
     # copy; its upper triangle is the matrix's lower one.
-    values = eigh(
-        matrix.numpy().T, lower=False, eigvals_only=True, overwrite_a=True,
-        check_finite=False, driver="evd",
-    )  # fmt: skip
-    return np.asarray(values, dtype=np.float64)
+    array = matrix.numpy()
+    syevd = _torch_syevd(plan.precision)
+    if syevd is None:
+        from scipy.linalg import eigh
+
+        values = eigh(
+            array.T, lower=False, eigvals_only=True, overwrite_a=True,
+            check_finite=False, driver="evd",
+        )  # fmt: skip
+        return np.asarray(values, dtype=np.float64)
+    return _call_syevd(syevd, array).astype(np.float64)
+
+
+@functools.cache
+def _torch_syevd(precision: str):
+    """LAPACK's dsyevd / ssyevd with 64-bit integers (M^2 > 2^31 entries for the widest
+    MNIST net) as torch's own library exports them (MKL on x86), or None where it does
+    not."""
+    name = {"float64": "dsyevd_64_", "float32": "ssyevd_64_"}[precision]
+    for path in sorted((Path(torch.__file__).parent / "lib").glob("libtorch_cpu.*")):
+        try:
+            return getattr(ctypes.CDLL(str(path)), name)
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def _call_syevd(syevd, array: np.ndarray) -> np.ndarray:
+    """Eigenvalues only (jobz N) of the symmetric C-ordered `array`, reading its lower
+    triangle and overwriting it (Fortran's upper triangle of the transpose)."""
+    n = array.shape[0]
+    if not array.flags.c_contiguous:
+        raise ValueError("the in-place solver needs a C-contiguous matrix")
+    values = np.empty(n, dtype=array.dtype)
+    size, info = ctypes.c_int64(n), ctypes.c_int64(0)
+    jobz, uplo = ctypes.c_char(b"N"), ctypes.c_char(b"U")
+
+    def call(work: np.ndarray, lwork: int, iwork: np.ndarray, liwork: int) -> None:
+        syevd(
+            ctypes.byref(jobz), ctypes.byref(uplo), ctypes.byref(size),
+            array.ctypes.data_as(ctypes.c_void_p), ctypes.byref(size),
+            values.ctypes.data_as(ctypes.c_void_p), work.ctypes.data_as(ctypes.c_void_p),
+            ctypes.byref(ctypes.c_int64(lwork)), iwork.ctypes.data_as(ctypes.c_void_p),
+            ctypes.byref(ctypes.c_int64(liwork)), ctypes.byref(info),
+            ctypes.c_size_t(1), ctypes.c_size_t(1),
+        )  # fmt: skip
+        if info.value != 0:
+            raise RuntimeError(f"LAPACK syevd failed with info = {info.value}")
+
+    work, iwork = np.empty(1, dtype=array.dtype), np.empty(1, dtype=np.int64)
+    call(work, -1, iwork, -1)  # workspace query
+    lwork, liwork = int(work[0]), int(iwork[0])
+    call(np.empty(lwork, dtype=array.dtype), lwork, np.empty(liwork, dtype=np.int64), liwork)
+    return values
 
 
 def dense_eigenvalues(matrix: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:

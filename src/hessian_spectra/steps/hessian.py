@@ -13,7 +13,7 @@ from .. import data, hessian_file, jobs, models, spectrum, storage
 from ..curvature import (
     GaussNewtonOperator,
     HessianOperator,
-    TrunkHeadHessian,
+    StagedHessian,
     default_engine,
     mean_cross_entropy,
 )
@@ -72,7 +72,7 @@ def _operator_at(
     convolutional = state["model"]["kind"] == "convnet"
     engine = default_engine(target)
     if matrix == "H" and convolutional and chunk_size is None:
-        operator = TrunkHeadHessian(flat, split, theta, engine)
+        operator = StagedHessian(flat, split, theta, engine)
     elif matrix == "H":
         operator = HessianOperator(mean_cross_entropy(flat, split, chunk_size), theta, engine)
     else:

@@ -1,0 +1,164 @@
+"""Time of the exact MNIST-convnet Hessian (M = 21,840, N = 1,000, float64) on the CPU, by
+each row engine, and of dense eigenvalues at the sizes of Figs. 3-6.
+
+Rows: a few rows of each kind are timed and the whole assembly projected from them,
+  - full rows, one backward pass each (`per-row`), with 1 worker x 2 threads and with
+    2 workers x 1 thread (what the workflow's Hessian job runs);
+  - full rows, 16 at a time in one batched backward pass (`batched`);
+  - the rows of each later stage of `StagedHessian` (products through the layers from
+    that one on: conv2 onwards, fc1 onwards, fc2);
+  then the projected assembly of all 21,840 full rows against the staged one.
+Eigenvalues: torch's eigvalsh (on a copy) and scipy's in-place syevd in float64 and
+  float32 at M = 4,000 and 8,000, extrapolated as M^3 to the MNIST sizes.
+With --assemble, the whole convnet Hessian is also built for real through
+`hessian_file.assemble` (2 workers, as the workflow does) and timed.
+
+    python benchmarks/convnet_hessian.py              # about 3 minutes
+    python benchmarks/convnet_hessian.py --assemble   # plus the real assembly
+
+It prints figures and ratios; nothing is asserted. The data are random MNIST-shaped
+inputs (the cost does not depend on the pixel values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from hessian_spectra import hessian_file, models, spectrum  # noqa: E402
+from hessian_spectra.curvature import (  # noqa: E402
+    HessianOperator,
+    StagedHessian,
+    mean_cross_entropy,
+)
+from hessian_spectra.data import Split  # noqa: E402
+from hessian_spectra.models import FlatModel  # noqa: E402
+
+THREADS = 2
+MNIST_SIZES = {"fc-h10": 7_960, "conv": 21_840, "fc-h30": 23_860, "fc-h50": 39_760,
+               "fc-h70": 55_660}  # fmt: skip
+
+
+def convnet_problem(n: int = 1000):
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(n, 784, generator=generator, dtype=torch.float64)
+    y = torch.randint(0, 10, (n,), generator=generator)
+    model = models.build_model(models.convnet_spec())
+    models.initialise(model, weight_std=None, generator=generator)
+    flat = FlatModel(model)
+    return flat, Split(x, y), flat.flatten()
+
+
+def seconds_per_row(compute, start: int, rows: int, workers: int = 1) -> float:
+    compute(start, start + 1)  # builds the graph(s)
+    began = time.perf_counter()
+    if workers == 1:
+        compute(start, start + rows)
+    else:
+        torch.set_num_threads(1)
+        with ThreadPoolExecutor(workers) as pool:
+            for _ in range(workers):  # one graph per worker thread
+                pool.submit(compute, start, start + 1).result()
+            began = time.perf_counter()
+            chunks = [(start + i * rows // workers, start + (i + 1) * rows // workers)
+                      for i in range(workers)]  # fmt: skip
+            list(pool.map(lambda bounds: compute(*bounds), chunks))
+        torch.set_num_threads(THREADS)
+    return (time.perf_counter() - began) / rows
+
+
+def rows_report() -> None:
+    flat, data, theta = convnet_problem()
+    full = HessianOperator(mean_cross_entropy(flat, data), theta)
+    batched = HessianOperator(mean_cross_entropy(flat, data), theta, "batched")
+    staged = StagedHessian(flat, data, theta)
+    timings = {
+        "full rows, per-row, 1 worker x 2 threads": seconds_per_row(full.rows, 100, 8),
+        "full rows, per-row, 2 workers x 1 thread": seconds_per_row(full.rows, 100, 8, 2),
+        "full rows, batched 16": seconds_per_row(batched.rows, 100, 16),
+    }
+    bounds = [*staged.stage_starts, full.dim]
+    stage_rows = [stop - start for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
+    for stage, start in enumerate(staged.stage_starts[1:], start=1):
+        count = min(16 if stage == 1 else 64, stage_rows[stage])
+        timings[f"stage {stage} rows (from row {start:,}), 2 workers"] = seconds_per_row(
+            lambda a, b, stage=stage: staged.stage_rows(stage, a, b), start, count, 2
+        )
+    print(f"convnet: M = {full.dim:,}, N = {len(data):,}; stages start at rows "
+          f"{staged.stage_starts}; {THREADS} threads")  # fmt: skip
+    for name, value in timings.items():
+        print(f"  {name:45s} {1000 * value:8.1f} ms/row")
+    best_full = min(value for name, value in timings.items() if name.startswith("full"))
+    per_stage = [best_full] + [value for name, value in timings.items() if name.startswith("stage")]
+    all_full = full.dim * best_full
+    by_stage = sum(rows * cost for rows, cost in zip(stage_rows, per_stage, strict=True))
+    print(f"  projected assembly, all {full.dim:,} full rows: {all_full / 60:6.1f} min")
+    print(f"  projected assembly, by stages:               {by_stage / 60:6.1f} min "
+          f"({all_full / by_stage:.1f}x faster)")  # fmt: skip
+
+
+def eigen_report() -> None:
+    print(f"dense eigenvalues, {THREADS} threads (extrapolated as M^3 from M = 8,000)")
+    rng = np.random.default_rng(0)
+    measured = {}
+    for dim in (4000, 8000):
+        a = rng.standard_normal((dim, dim))
+        a = (a + a.T) / 2
+        for plan in (
+            spectrum.DenseSolve("float64", "torch", "cpu"),
+            spectrum.DenseSolve("float64", "in-place", "cpu"),
+            spectrum.DenseSolve("float32", "in-place", "cpu"),
+        ):
+            matrix = torch.from_numpy(a.astype(plan.precision))
+            began = time.perf_counter()
+            spectrum.solve_dense(matrix, plan)
+            measured[(dim, plan.precision, plan.solver)] = time.perf_counter() - began
+            print(f"  M = {dim:,} {plan.precision} {plan.solver:9s} "
+                  f"{measured[(dim, plan.precision, plan.solver)]:7.1f} s")  # fmt: skip
+    cap = 22_000 << 20
+    total = 0.0
+    for name, dim in MNIST_SIZES.items():
+        plan = spectrum.plan_dense_solve(dim, cap, torch.device("cpu"))
+        seconds = measured[(8000, plan.precision, plan.solver)] * (dim / 8000) ** 3
+        total += seconds * (2 if name == "conv" else 1)
+        print(f"  {name:7s} M = {dim:6,}: {plan.precision} {plan.solver:9s} "
+              f"~{seconds / 60:5.1f} min")  # fmt: skip
+    print(f"  all six MNIST spectra (two convnets): ~{total / 60:.0f} min")
+
+
+def assemble_report() -> None:
+    flat, data, theta = convnet_problem()
+    operator = StagedHessian(flat, data, theta)
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        hessian_file.assemble(
+            operator, Path(tmp) / "h.h5", block_size=64, attrs={}, workers=THREADS
+        )
+        elapsed = time.perf_counter() - began
+        attrs = hessian_file.read_attrs(Path(tmp) / "h.h5")
+    print(f"real assembly, by stages, 2 workers: {elapsed / 60:.1f} min, "
+          f"symmetry error {attrs['symmetry_error']:.1e}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assemble", action="store_true", help="also build the real matrix")
+    args = parser.parse_args()
+    torch.set_num_threads(THREADS)
+    rows_report()
+    eigen_report()
+    if args.assemble:
+        assemble_report()
+
+
+if __name__ == "__main__":
+    main()

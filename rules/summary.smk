@@ -1,0 +1,27 @@
+# results/summary.md: every claim the workflow tests, from the numbers of the figures of
+# all three experiments.
+
+
+rule summary:
+    input:
+        **cifar_summary_inputs(),
+        table="results/table1.csv",
+        logistic="results/fig10.json",
+        gauss_newton="results/fig_ggn.json",
+        mnist=mnist_summary_inputs(),
+    output:
+        report(
+            "results/summary.md",
+            caption="../report/summary.rst",
+            category="Summary of the claims",
+        ),
+    log:
+        "results/logs/summary.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=5,
+    script:
+        "../workflow/scripts/summary.py"
