@@ -77,9 +77,9 @@ def main() -> None:
         if span is not None:
             spans[path.parent.name if path.parent != logs else path.stem].append(span)
     print(f"\nrule all: {total / 60:.1f} min wall time with --cores {args.cores}")
-    print(f"{'rule':22s} {'jobs':>5s} {'sum s':>9s} {'longest s':>10s}")
+    print(f"{'rule':26s} {'jobs':>5s} {'sum s':>9s} {'longest s':>10s}")
     for rule, values in sorted(spans.items(), key=lambda item: -max(item[1])):
-        print(f"{rule:22s} {len(values):5d} {sum(values):9.1f} {max(values):10.1f}")
+        print(f"{rule:26s} {len(values):5d} {sum(values):9.1f} {max(values):10.1f}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,20 @@ wildcard_constraints:
     end="lb|sb",
 
 
+def check_checkpoint_steps():
+    """A checkpoint step beyond the run's steps would be found only after training."""
+    for algorithm, settings in config["blobs"]["train"].items():
+        late = [s for s in settings["checkpoint_steps"] if s > settings["steps"]]
+        if late:
+            raise ValueError(
+                f"blobs.train.{algorithm}.checkpoint_steps: {late} lie beyond "
+                f"blobs.train.{algorithm}.steps = {settings['steps']}; no run reaches them"
+            )
+
+
+check_checkpoint_steps()
+
+
 def number(value):
     """How a number appears in a path: 1.0 -> '1', 0.5 -> '0.5'."""
     return f"{value:g}"

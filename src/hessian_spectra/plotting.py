@@ -72,7 +72,8 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
     """Fig. 2: ordered spectra, one series each, with the count above the largest gap.
 
     Left: every eigenvalue against its rank. Right: the `top` largest on a log scale,
-    ranked from the top, with a marker on the first eigenvalue below the largest gap.
+    ranked from the top, with a marker on the first eigenvalue below the largest gap when
+    that gap is among them (the legend on the left gives every count).
     """
     apply_style()
     fig, (full_ax, top_ax) = plt.subplots(1, 2, figsize=(10, 4.0), layout="constrained")
@@ -96,7 +97,7 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
             linewidth=0.8,
             color=line.get_color(),
         )
-        if 0 < above < values.size:
+        if 0 < above < largest.size:  # the gap lies among the `top` shown
             top_ax.plot(
                 [above + 0.5] * 2,
                 [largest[above], largest[above - 1]],

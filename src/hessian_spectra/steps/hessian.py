@@ -81,8 +81,9 @@ def _operator_at(
         "%s of %s at step %d: M = %d, N = %d, %s rows on %s",
         matrix, state["run"], state["step"], operator.dim, len(split), engine, target,
     )  # fmt: skip
+    stages = {} if len(operator.stage_starts) == 1 else {"row_stages": operator.stage_starts}
     return operator, {**_provenance(checkpoint, dataset, state, len(split)),
-                      "device": str(target), "row_engine": engine}  # fmt: skip
+                      "device": str(target), "row_engine": engine, **stages}  # fmt: skip
 
 
 def build_hessian(
