@@ -21,16 +21,17 @@ report: "report/workflow.rst"
 
 
 # The numerical core lives in src/hessian_spectra; the rules use its torch-free size
-# helpers, and each script puts src/ on its path (workflow/scripts/_source_path.py), so the
-# workflow runs from a checkout whether or not the package is installed.
-sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+# helpers. workflow/scripts/_source_path.py puts src/ first on the path, here and in every
+# job, so the workflow runs its own library whether or not (or wherever) it is installed.
+sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
+import _source_path  # noqa: F401
 
 
 include: "rules/common.smk"
 include: "rules/blobs.smk"
 include: "rules/hessian.smk"
-include: "rules/figures.smk"
-include: "rules/table1.smk"
+include: "rules/blob_figures.smk"
+include: "rules/logistic.smk"
 include: "rules/mnist.smk"
 include: "rules/cifar.smk"
 include: "rules/summary.smk"
@@ -50,3 +51,4 @@ rule all:
         rules.fig7_fig9.output,
         expand(rules.cifar_top_eigenvalues.output, end=["lb", "sb"]),
         rules.summary.output,
+    localrule: True

@@ -16,17 +16,13 @@ It prints the figures and nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from hessian_spectra import models, trajectory  # noqa: E402
-from hessian_spectra.data import Split  # noqa: E402
+from hessian_spectra import models, training
+from hessian_spectra.split import Split
 
 STEPS_PER_PART, RECORDS_PER_PART, LINE_POINTS, EVAL_IMAGES = 25_000, 251, 43, 60_000
 
@@ -66,7 +62,7 @@ def seconds_per_image(model, device: torch.device, images: int, autograd: bool) 
     else:
 
         def run():
-            trajectory.evaluate(model, data, 1000)
+            training.evaluate(model, data, 1000)
 
     run()
     _synchronise(device)

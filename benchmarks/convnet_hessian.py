@@ -23,7 +23,6 @@ inputs (the cost does not depend on the pixel values).
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,16 +31,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from hessian_spectra import hessian_file, models, spectrum  # noqa: E402
-from hessian_spectra.curvature import (  # noqa: E402
+from hessian_spectra import hessian_file, models, spectrum
+from hessian_spectra.curvature import (
     HessianOperator,
     StagedHessian,
     mean_cross_entropy,
 )
-from hessian_spectra.data import Split  # noqa: E402
-from hessian_spectra.models import FlatModel  # noqa: E402
+from hessian_spectra.models import FlatModel
+from hessian_spectra.split import Split
 
 THREADS = 2
 MNIST_SIZES = {"fc-h10": 7_960, "conv": 21_840, "fc-h30": 23_860, "fc-h50": 39_760,

@@ -25,13 +25,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from hessian_spectra import data, models  # noqa: E402
-from hessian_spectra.curvature import HessianOperator, mean_cross_entropy  # noqa: E402
-from hessian_spectra.hessian_file import assemble as assemble_hessian  # noqa: E402
-from hessian_spectra.hessian_file import read as read_hessian  # noqa: E402
-from hessian_spectra.models import FlatModel  # noqa: E402
+from hessian_spectra import blobs, models
+from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
+from hessian_spectra.hessian_file import assemble as assemble_hessian
+from hessian_spectra.hessian_file import read as read_hessian
+from hessian_spectra.models import FlatModel
+from hessian_spectra.split import to_splits
 
 N_CLASSES, N_TRAIN, THREADS = 50, 1000, 2
 HESSIAN_METHODS = {
@@ -49,7 +48,7 @@ EIGEN_METHODS = {
 
 
 def problem():
-    arrays, _ = data.gaussian_blobs(
+    arrays, _ = blobs.gaussian_blobs(
         n_classes=N_CLASSES,
         dim=100,
         n_train=N_TRAIN,
@@ -58,7 +57,7 @@ def problem():
         center_box=(-10.0, 10.0),
         seed=0,
     )
-    train_split, _ = data.to_splits(arrays)
+    train_split, _ = to_splits(arrays)
     model = models.build_model(models.mlp_spec(100, [30, 30], N_CLASSES, "relu"))
     models.initialise(model, weight_std=0.1, generator=torch.Generator().manual_seed(0))
     flat = FlatModel(model)

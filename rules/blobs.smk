@@ -1,5 +1,5 @@
 # Gaussian-blob data and the training of the blob networks (Section 3.1, Appendix A).
-# A run is {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread.
+# A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread.
 
 
 rule blobs_dataset:
@@ -23,9 +23,7 @@ rule train_sgd:
     input:
         dataset="results/blobs/data/k{k}-cov{cov}.h5",
     output:
-        init="results/blobs/runs/sgd-{act}-k{k}-cov{cov}/checkpoints/init.pt",
-        final="results/blobs/runs/sgd-{act}-k{k}-cov{cov}/checkpoints/final.pt",
-        steps=step_checkpoints("sgd"),
+        **blob_checkpoints("sgd"),
         history="results/blobs/runs/sgd-{act}-k{k}-cov{cov}/history.csv",
     log:
         "results/logs/train/sgd-{act}-k{k}-cov{cov}.log",
@@ -37,7 +35,7 @@ rule train_sgd:
         runtime=60,
     params:
         run="sgd-{act}-k{k}-cov{cov}",
-        training=training_params("sgd"),
+        training=plain(config["blobs"]["train"]["sgd"]),
         model=plain(config["blobs"]["model"]),
     script:
         "../workflow/scripts/train.py"
@@ -45,13 +43,11 @@ rule train_sgd:
 
 use rule train_sgd as train_gd with:
     output:
-        init="results/blobs/runs/gd-{act}-k{k}-cov{cov}/checkpoints/init.pt",
-        final="results/blobs/runs/gd-{act}-k{k}-cov{cov}/checkpoints/final.pt",
-        steps=step_checkpoints("gd"),
+        **blob_checkpoints("gd"),
         history="results/blobs/runs/gd-{act}-k{k}-cov{cov}/history.csv",
     log:
         "results/logs/train/gd-{act}-k{k}-cov{cov}.log",
     params:
         run="gd-{act}-k{k}-cov{cov}",
-        training=training_params("gd"),
+        training=plain(config["blobs"]["train"]["gd"]),
         model=plain(config["blobs"]["model"]),

@@ -22,7 +22,7 @@ rule cifar_dataset:
 rule train_cifar_part:
     input:
         dataset="results/cifar/data/cifar10.h5",
-        start=cifar_part_start,
+        start=get_cifar_part_start,
     output:
         "results/cifar/part{part}.h5",
     log:
@@ -35,7 +35,7 @@ rule train_cifar_part:
         runtime=lambda wildcards, attempt: 24 * 60 * attempt,
         gpu=config["cifar"]["gpus"],
     params:
-        settings=cifar_part_settings,
+        settings=get_cifar_part_settings,
         architecture=plain(config["cifar"]["model"]),
         device=config["cifar"]["device"],
     script:
@@ -45,8 +45,8 @@ rule train_cifar_part:
 rule cifar_line:
     input:
         dataset="results/cifar/data/cifar10.h5",
-        part1="results/cifar/part1.h5",
-        part2="results/cifar/part2.h5",
+        part1=CIFAR_ENDS["lb"],
+        part2=CIFAR_ENDS["sb"],
     output:
         "results/cifar/line.csv",
     log:
@@ -69,7 +69,7 @@ rule cifar_line:
 rule cifar_top_eigenvalues:
     input:
         dataset="results/cifar/data/cifar10.h5",
-        trajectory=cifar_end_point,
+        trajectory=get_cifar_end_point,
     output:
         "results/cifar/top_eigenvalues_{end}.h5",
     log:
@@ -90,8 +90,8 @@ rule cifar_top_eigenvalues:
 
 rule fig8:
     input:
-        part1="results/cifar/part1.h5",
-        part2="results/cifar/part2.h5",
+        part1=CIFAR_ENDS["lb"],
+        part2=CIFAR_ENDS["sb"],
     output:
         figure=report(
             "results/fig8.pdf",

@@ -1,5 +1,8 @@
-# Helpers shared by the rules: config sections as params, and the spectra a figure needs.
-# The paths themselves are written out in each rule, so a reader sees every file pattern.
+# What the rules share: one run table per experiment, built once from the config; the
+# `get_*` input and params functions that look runs up by wildcard; one memory helper for
+# the jobs that hold a dense Hessian-sized matrix.
+
+import re
 
 from hessian_spectra.resources import (
     convnet_parameter_count,
@@ -11,16 +14,49 @@ from hessian_spectra.resources import (
 
 ENV = "../envs/hessian-spectra.yaml"
 
+# A blob run is {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread.
+BLOB_RUN = "{alg}-{act}-k{k}-cov{cov}"
 
-wildcard_constraints:
-    alg="gd|sgd",
-    act="relu|tanh",
-    k=r"\d+",
-    cov=r"\d+(\.\d+)?",
-    point=r"init|final|step\d+",
-    part=r"\d+",
-    net=r"fc-h\d+|conv-bs\d+",
-    end="lb|sb",
+
+def number(value):
+    """How a number appears in a path: 1.0 -> '1', 0.5 -> '0.5'."""
+    return f"{value:g}"
+
+
+def plain(section):
+    """A config section as a sorted plain dict, so params compare equal across runs."""
+    return {key: section[key] for key in sorted(section)}
+
+
+def blob_file(folder, name):
+    """The pattern of one file of a blob run, e.g. blob_file("spectra", "{point}.h5")."""
+    return f"results/blobs/{folder}/{BLOB_RUN}/{name}"
+
+
+def blob_log(rule, name="{point}"):
+    return f"results/logs/{rule}/{BLOB_RUN}-{name}.log"
+
+
+def run_id(algorithm, activation, n_classes, cov):
+    """The name of one blob run, as its files spell it."""
+    return BLOB_RUN.format(alg=algorithm, act=activation, k=n_classes, cov=number(cov))
+
+
+def dense_matrix(path):
+    """Dense Hessian-sized files are temporary unless hessian.keep is set."""
+    return path if config["hessian"]["keep"] else temp(path)
+
+
+def hessian_mem_mb(parameter_count, block_size):
+    """resources.mem_mb of a job that assembles one dense Hessian-sized matrix of
+    `parameter_count(wildcards)` rows in blocks of `block_size`; doubles on each retry.
+    """
+    return lambda wildcards, threads, attempt: attempt * hessian_job_mem_mb(
+        parameter_count(wildcards), block_size, threads
+    )
+
+
+# --- blobs (Sections 2-3.1, Table 1) ------------------------------------------------------
 
 
 def check_checkpoint_steps():
@@ -37,29 +73,25 @@ def check_checkpoint_steps():
 check_checkpoint_steps()
 
 
-def number(value):
-    """How a number appears in a path: 1.0 -> '1', 0.5 -> '0.5'."""
-    return f"{value:g}"
+def blob_checkpoints(algorithm):
+    """Named outputs of a training run: init, step<N> for each checkpoint step, final."""
+    steps = config["blobs"]["train"][algorithm]["checkpoint_steps"]
+    names = ["init", *(f"step{step}" for step in steps), "final"]
+    pattern = f"results/blobs/runs/{algorithm}-{{act}}-k{{k}}-cov{{cov}}/checkpoints"
+    return {name: f"{pattern}/{name}.pt" for name in names}
 
 
-def plain(section):
-    """A config section as a sorted plain dict, so params compare equal across runs."""
-    return {key: section[key] for key in sorted(section)}
-
-
-def training_params(algorithm):
-    return plain(config["blobs"]["train"][algorithm])
-
-
-def step_checkpoints(algorithm):
-    """The extra checkpoints a run of `algorithm` saves besides init and final."""
+def get_hessian_parts(wildcards):
+    """The hessian.split part files of one blob Hessian, in row order."""
     return [
-        f"results/blobs/runs/{algorithm}-{{act}}-k{{k}}-cov{{cov}}/checkpoints/step{step}.pt"
-        for step in config["blobs"]["train"][algorithm]["checkpoint_steps"]
+        blob_file("hessians", f"{{point}}.part{part}.h5").format(
+            **dict(wildcards.items())
+        )
+        for part in range(config["hessian"]["split"])
     ]
 
 
-def blob_parameter_count(wildcards):
+def get_blob_parameter_count(wildcards):
     return mlp_parameter_count(
         config["blobs"]["data"]["dim"],
         config["blobs"]["model"]["hidden"],
@@ -67,19 +99,38 @@ def blob_parameter_count(wildcards):
     )
 
 
-def blob_spectrum(figure, n_classes, point):
-    """The spectrum file of one blob run, as configured for `figure`."""
-    settings = config[figure]
-    run = run_id(
-        settings["algorithm"], settings["activation"], n_classes, settings["cov"]
+def blob_run_table(runs):
+    """run name -> {algorithm, activation, n_classes, cov}, in the config's order."""
+    table = {}
+    for run in runs:
+        settings = {
+            key: run[key] for key in ("algorithm", "activation", "n_classes")
+        } | {"cov": float(run["cov"])}
+        table[run_id(**settings)] = settings
+    return table
+
+
+def figure_run(figure, n_classes):
+    """The one blob run a figure's config section picks for `n_classes` clusters."""
+    section = config[figure]
+    return run_id(
+        section["algorithm"], section["activation"], n_classes, section["cov"]
     )
+
+
+def blob_spectrum(run, point="final"):
     return f"results/blobs/spectra/{run}/{point}.h5"
 
 
-def fig2_spectra():
-    return {
-        f"k{k}": blob_spectrum("fig2", k, "final") for k in config["fig2"]["n_classes"]
-    }
+TABLE1_RUNS = blob_run_table(
+    {"algorithm": alg, "activation": act, "n_classes": k, "cov": cov}
+    for alg in config["table1"]["algorithms"]
+    for act in config["table1"]["activations"]
+    for k in config["table1"]["n_classes"]
+    for cov in config["table1"]["cov"]
+)
+FIG_GGN_RUNS = blob_run_table(config["fig_ggn"]["runs"])
+FIG2_RUNS = {f"k = {k}": figure_run("fig2", k) for k in config["fig2"]["n_classes"]}
 
 
 def fig2_title():
@@ -90,151 +141,178 @@ def fig2_title():
     )
 
 
-def dense_matrix(path):
-    """Dense Hessian-sized files are temporary unless hessian.keep is set."""
-    return path if config["hessian"]["keep"] else temp(path)
-
-
-def run_id(algorithm, activation, n_classes, cov):
-    return f"{algorithm}-{activation}-k{n_classes}-cov{number(cov)}"
-
-
-def table1_runs():
-    """The Table 1 grid, declared once in config: every combination is one run."""
-    grid = config["table1"]
-    return [
-        {"algorithm": alg, "activation": act, "n_classes": k, "cov": float(cov)}
-        for alg in grid["algorithms"]
-        for act in grid["activations"]
-        for k in grid["n_classes"]
-        for cov in grid["cov"]
-    ]
-
-
-def table1_spectra():
-    return [f"results/blobs/spectra/{run_id(**run)}/final.h5" for run in table1_runs()]
-
-
-def fig_ggn_runs():
-    return [
-        {**run, "cov": float(run["cov"]), "label": run_id(**run)}
-        for run in config["fig_ggn"]["runs"]
-    ]
-
-
-def fig_ggn_matrices(kind):
-    return [f"results/blobs/{kind}/{run['label']}/final.h5" for run in fig_ggn_runs()]
-
-
-# --- MNIST-1K ---------------------------------------------------------------------------
-
-
-def mnist_nets(family):
-    """Run names: fc-h<width> for Figs. 3 and 5, conv-bs<batch> for Figs. 4 and 6."""
-    if family == "fc":
-        return [f"fc-h{h}" for h in config["mnist"]["fc"]["hidden"]]
-    conv = config["mnist"]["conv"]
-    return [f"conv-bs{conv['small_batch']}", f"conv-bs{conv['large_batch']}"]
-
-
-def mnist_family(net):
-    return "fc" if net.startswith("fc-h") else "conv"
-
-
-def mnist_architecture(net):
-    activation = config["mnist"]["activation"]
-    if net.startswith("fc-h"):
-        return {"kind": "mlp", "hidden": [int(net[4:])], "activation": activation}
-    conv = config["mnist"]["conv"]
+def fig_ggn_inputs():
+    """Per run: its Hessian, the Hessian's spectrum and its Gauss-Newton matrix."""
     return {
-        "kind": "convnet",
-        "activation": activation,
-        "channels": conv["channels"],
-        "hidden": conv["hidden"],
+        f"{kind} {run}": f"results/blobs/{folder}/{run}/final.h5"
+        for run in FIG_GGN_RUNS
+        for kind, folder in (
+            ("hessian", "hessians"),
+            ("spectrum", "spectra"),
+            ("ggn", "ggn"),
+        )
     }
 
 
-def mnist_training(net):
-    """Training settings of one MNIST run; a convnet's batch size is in its name."""
-    if net.startswith("fc-h"):
-        fc = config["mnist"]["fc"]
-        return plain({key: value for key, value in fc.items() if key != "hidden"})
-    conv = config["mnist"]["conv"]
-    return {
-        "batch_size": int(net[len("conv-bs") :]),
-        **{key: conv[key] for key in ("learning_rate", "steps", "log_every", "seed")},
-    }
+def fig_ggn_mem_mb(wildcards):
+    """Two float64 matrices of the largest run, and their eigensolver workspace."""
+    dims = (
+        mlp_parameter_count(
+            config["blobs"]["data"]["dim"], config["blobs"]["model"]["hidden"], k
+        )
+        for k in (run["n_classes"] for run in FIG_GGN_RUNS.values())
+    )
+    return 2 * max(spectrum_job_mem_mb(dim) for dim in dims)
 
 
-def mnist_parameter_count(net):
-    if net.startswith("fc-h"):
-        return mlp_parameter_count(784, [int(net[4:])], 10)
-    conv = config["mnist"]["conv"]
-    return convnet_parameter_count(conv["channels"], conv["hidden"])
+# --- MNIST-1K (Sections 3.2-3.4) ----------------------------------------------------------
+
+
+def mnist_run_table():
+    """MNIST-1K runs by name: fc-h<width> for Figs. 3 and 5, conv-bs<batch> (SB, LB) for
+    Figs. 4 and 6; each with its figure label, architecture, training and M."""
+    mnist = config["mnist"]
+    fc, conv = mnist["fc"], mnist["conv"]
+    runs = {}
+    for width in fc["hidden"]:
+        runs[f"fc-h{width}"] = {
+            "family": "fc",
+            "label": f"hidden = {width}",
+            "architecture": {
+                "kind": "mlp",
+                "hidden": [width],
+                "activation": mnist["activation"],
+            },
+            "training": plain({key: fc[key] for key in fc if key != "hidden"}),
+            "parameter_count": mlp_parameter_count(784, [width], 10),
+        }
+    for name, batch in (("SB", conv["small_batch"]), ("LB", conv["large_batch"])):
+        runs[f"conv-bs{batch}"] = {
+            "family": "conv",
+            "label": f"{name} (batch {batch})",
+            "architecture": {
+                "kind": "convnet",
+                "activation": mnist["activation"],
+                "channels": conv["channels"],
+                "hidden": conv["hidden"],
+            },
+            "training": {
+                "batch_size": batch,
+                **{
+                    key: conv[key]
+                    for key in ("learning_rate", "steps", "log_every", "seed")
+                },
+            },
+            "parameter_count": convnet_parameter_count(
+                conv["channels"], conv["hidden"]
+            ),
+        }
+    return runs
+
+
+MNIST_RUNS = mnist_run_table()
+
+
+def get_mnist_architecture(wildcards):
+    return MNIST_RUNS[wildcards.net]["architecture"]
+
+
+def get_mnist_training(wildcards):
+    return MNIST_RUNS[wildcards.net]["training"]
+
+
+def get_mnist_parameter_count(wildcards):
+    return MNIST_RUNS[wildcards.net]["parameter_count"]
+
+
+def get_mnist_max_products(wildcards):
+    family = MNIST_RUNS[wildcards.net]["family"]
+    return config["mnist"]["spectrum"]["max_products"][family]
 
 
 def mnist_spectra(family):
+    """label -> spectrum file of each run of `family` ("fc" or "conv"), in figure order."""
     return {
-        net.replace("-", "_"): f"results/mnist/spectra/{net}/final.h5"
-        for net in mnist_nets(family)
+        run["label"]: f"results/mnist/spectra/{name}/final.h5"
+        for name, run in MNIST_RUNS.items()
+        if run["family"] == family
     }
 
 
-def mnist_labels(family):
-    if family == "fc":
-        return [f"hidden = {h}" for h in config["mnist"]["fc"]["hidden"]]
-    conv = config["mnist"]["conv"]
-    return [f"SB (batch {conv['small_batch']})", f"LB (batch {conv['large_batch']})"]
+# --- CIFAR-10 (Section 4.1) ---------------------------------------------------------------
+
+CIFAR_ENDS = {"lb": "results/cifar/part1.h5", "sb": "results/cifar/part2.h5"}
 
 
-def mnist_summary_inputs():
-    """The MNIST numbers summary.md quotes, when summary.include_mnist is set."""
-    if not config["summary"]["include_mnist"]:
-        return []
-    return ["results/mnist_fc.json", "results/mnist_conv.json"]
-
-
-# --- CIFAR-10 -----------------------------------------------------------------------------
-
-
-def cifar_part_settings(wildcards):
-    """Training settings of Part I (the large batch) or Part II (the small batch)."""
+def cifar_part_table():
+    """Part I (the large batch, from the seeded initialisation) and Part II (the small
+    batch, from where Part I ended): their training settings and starting trajectory."""
     train = config["cifar"]["train"]
-    batch = train["large_batch"] if wildcards.part == "1" else train["small_batch"]
-    return {
-        "part": int(wildcards.part),
-        "batch_size": batch,
-        **{
-            key: train[key]
-            for key in (
-                "learning_rate",
-                "steps_per_record",
-                "records",
-                "eval_batch_size",
-            )
-        },
-        "seed": train["seed"],
+    shared = ("learning_rate", "steps_per_record", "records", "eval_batch_size")
+    parts = {}
+    for part, batch, start in (
+        (1, train["large_batch"], []),
+        (2, train["small_batch"], [CIFAR_ENDS["lb"]]),
+    ):
+        settings = {
+            "part": part,
+            "batch_size": batch,
+            **{key: train[key] for key in shared},
+        }
+        parts[str(part)] = {
+            "settings": settings | {"seed": train["seed"]},
+            "start": start,
+        }
+    return parts
+
+
+CIFAR_PARTS = cifar_part_table()
+
+
+def get_cifar_part_settings(wildcards):
+    return CIFAR_PARTS[wildcards.part]["settings"]
+
+
+def get_cifar_part_start(wildcards):
+    return CIFAR_PARTS[wildcards.part]["start"]
+
+
+def get_cifar_end_point(wildcards):
+    return CIFAR_ENDS[wildcards.end]
+
+
+# --- summary.md ---------------------------------------------------------------------------
+
+
+def summary_inputs():
+    """The numbers summary.md quotes: the blob and Appendix B ones always, the MNIST and
+    CIFAR-10 ones when summary.include_mnist / include_cifar is set."""
+    inputs = {
+        "table": "results/table1.csv",
+        "logistic": "results/fig10.json",
+        "gauss_newton": "results/fig_ggn.json",
     }
+    if config["summary"]["include_mnist"]:
+        inputs |= {
+            "mnist_fc": "results/mnist_fc.json",
+            "mnist_conv": "results/mnist_conv.json",
+        }
+    if config["summary"]["include_cifar"]:
+        inputs |= {
+            "cifar_training": "results/cifar_training.json",
+            "cifar_line": "results/cifar_line.json",
+            "cifar_top_lb": "results/cifar/top_eigenvalues_lb.h5",
+            "cifar_top_sb": "results/cifar/top_eigenvalues_sb.h5",
+        }
+    return inputs
 
 
-def cifar_part_start(wildcards):
-    """Part II starts where Part I ended; Part I from the seeded initialisation."""
-    return [] if wildcards.part == "1" else ["results/cifar/part1.h5"]
-
-
-def cifar_end_point(wildcards):
-    return {"lb": "results/cifar/part1.h5", "sb": "results/cifar/part2.h5"}[
-        wildcards.end
-    ]
-
-
-def cifar_summary_inputs():
-    """The CIFAR-10 numbers summary.md quotes, when summary.include_cifar is set."""
-    if not config["summary"]["include_cifar"]:
-        return {}
-    return {
-        "cifar_training": "results/cifar_training.json",
-        "cifar_line": "results/cifar_line.json",
-        "cifar_top_lb": "results/cifar/top_eigenvalues_lb.h5",
-        "cifar_top_sb": "results/cifar/top_eigenvalues_sb.h5",
-    }
+wildcard_constraints:
+    alg="gd|sgd",
+    act="relu|tanh",
+    k=r"\d+",
+    cov=r"\d+(\.\d+)?",
+    point=r"init|final|step\d+",
+    part="|".join(CIFAR_PARTS),
+    net="|".join(map(re.escape, MNIST_RUNS)),
+    end="|".join(CIFAR_ENDS),

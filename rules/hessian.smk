@@ -1,25 +1,23 @@
-# Exact Hessians at checkpoints, and their eigenvalues.
+# Exact Hessians (and Gauss-Newton matrices) at checkpoints of the blob runs, and their
+# eigenvalues.
 
 
 if config["hessian"]["split"] == 1:
 
     rule hessian:
         input:
-            checkpoint="results/blobs/runs/{alg}-{act}-k{k}-cov{cov}/checkpoints/{point}.pt",
+            checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
             dataset="results/blobs/data/k{k}-cov{cov}.h5",
         output:
-            dense_matrix("results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.h5"),
+            dense_matrix(blob_file("hessians", "{point}.h5")),
         log:
-            "results/logs/hessian/{alg}-{act}-k{k}-cov{cov}-{point}.log",
+            blob_log("hessian"),
         conda:
             ENV
         threads: 2
         resources:
-            mem_mb=lambda wildcards, threads, attempt: attempt
-            * hessian_job_mem_mb(
-                blob_parameter_count(wildcards),
-                config["hessian"]["block_size"],
-                threads,
+            mem_mb=hessian_mem_mb(
+                get_blob_parameter_count, config["hessian"]["block_size"]
             ),
             runtime=lambda wildcards, attempt: 60 * attempt,
         params:
@@ -37,23 +35,18 @@ else:
     # row blocks into its own file; `hessian` then joins them.
     rule hessian_part:
         input:
-            checkpoint="results/blobs/runs/{alg}-{act}-k{k}-cov{cov}/checkpoints/{point}.pt",
+            checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
             dataset="results/blobs/data/k{k}-cov{cov}.h5",
         output:
-            temp(
-                "results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.part{part}.h5"
-            ),
+            temp(blob_file("hessians", "{point}.part{part}.h5")),
         log:
-            "results/logs/hessian_part/{alg}-{act}-k{k}-cov{cov}-{point}-{part}.log",
+            blob_log("hessian_part", "{point}-{part}"),
         conda:
             ENV
         threads: 2
         resources:
-            mem_mb=lambda wildcards, threads, attempt: attempt
-            * hessian_job_mem_mb(
-                blob_parameter_count(wildcards),
-                config["hessian"]["block_size"],
-                threads,
+            mem_mb=hessian_mem_mb(
+                get_blob_parameter_count, config["hessian"]["block_size"]
             ),
             runtime=lambda wildcards, attempt: 60 * attempt,
         params:
@@ -67,20 +60,17 @@ else:
 
     rule hessian:
         input:
-            expand(
-                "results/blobs/hessians/{{alg}}-{{act}}-k{{k}}-cov{{cov}}/{{point}}.part{part}.h5",
-                part=range(config["hessian"]["split"]),
-            ),
+            get_hessian_parts,
         output:
-            dense_matrix("results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.h5"),
+            dense_matrix(blob_file("hessians", "{point}.h5")),
         log:
-            "results/logs/hessian/{alg}-{act}-k{k}-cov{cov}-{point}.log",
+            blob_log("hessian"),
         conda:
             ENV
         threads: 1
         resources:
             mem_mb=lambda wildcards, attempt: attempt
-            * (1024 + dense_matrix_mb(blob_parameter_count(wildcards))),
+            * (1024 + dense_matrix_mb(get_blob_parameter_count(wildcards))),
             runtime=lambda wildcards, attempt: 15 * attempt,
         script:
             "../workflow/scripts/gather_hessian.py"
@@ -88,17 +78,17 @@ else:
 
 rule spectrum:
     input:
-        "results/blobs/hessians/{alg}-{act}-k{k}-cov{cov}/{point}.h5",
+        blob_file("hessians", "{point}.h5"),
     output:
-        "results/blobs/spectra/{alg}-{act}-k{k}-cov{cov}/{point}.h5",
+        blob_file("spectra", "{point}.h5"),
     log:
-        "results/logs/spectrum/{alg}-{act}-k{k}-cov{cov}-{point}.log",
+        blob_log("spectrum"),
     conda:
         ENV
     threads: 2
     resources:
         mem_mb=lambda wildcards, attempt: attempt
-        * spectrum_job_mem_mb(blob_parameter_count(wildcards)),
+        * spectrum_job_mem_mb(get_blob_parameter_count(wildcards)),
         runtime=lambda wildcards, attempt: 60 * attempt,
     params:
         device=config["hessian"]["device"],
@@ -108,20 +98,17 @@ rule spectrum:
 
 rule gauss_newton:
     input:
-        checkpoint="results/blobs/runs/{alg}-{act}-k{k}-cov{cov}/checkpoints/{point}.pt",
+        checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
         dataset="results/blobs/data/k{k}-cov{cov}.h5",
     output:
-        dense_matrix("results/blobs/ggn/{alg}-{act}-k{k}-cov{cov}/{point}.h5"),
+        dense_matrix(blob_file("ggn", "{point}.h5")),
     log:
-        "results/logs/gauss_newton/{alg}-{act}-k{k}-cov{cov}-{point}.log",
+        blob_log("gauss_newton"),
     conda:
         ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, threads, attempt: attempt
-        * hessian_job_mem_mb(
-            blob_parameter_count(wildcards), config["hessian"]["block_size"], threads
-        ),
+        mem_mb=hessian_mem_mb(get_blob_parameter_count, config["hessian"]["block_size"]),
         runtime=lambda wildcards, attempt: 60 * attempt,
     params:
         block_size=config["hessian"]["block_size"],

@@ -36,8 +36,8 @@ rule train_mnist:
         runtime=120,
     params:
         run="{net}",
-        architecture=lambda wildcards: mnist_architecture(wildcards.net),
-        training=lambda wildcards: mnist_training(wildcards.net),
+        architecture=get_mnist_architecture,
+        training=get_mnist_training,
         init_std=config["mnist"]["init_std"],
         device=config["mnist"]["device"],
     script:
@@ -56,11 +56,8 @@ rule mnist_hessian:
         ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, threads, attempt: attempt
-        * hessian_job_mem_mb(
-            mnist_parameter_count(wildcards.net),
-            config["mnist"]["spectrum"]["block_size"],
-            threads,
+        mem_mb=hessian_mem_mb(
+            get_mnist_parameter_count, config["mnist"]["spectrum"]["block_size"]
         ),
         runtime=lambda wildcards, attempt: 240 * attempt,
     params:
@@ -87,7 +84,7 @@ if config["mnist"]["spectrum"]["method"] == "dense":
         threads: 2
         resources:
             mem_mb=lambda wildcards: spectrum_job_mem_mb(
-                mnist_parameter_count(wildcards.net),
+                get_mnist_parameter_count(wildcards),
                 config["mnist"]["spectrum"]["memory_mb"],
             ),
             runtime=lambda wildcards, attempt: 240 * attempt,
@@ -115,9 +112,7 @@ else:
         params:
             k=config["mnist"]["spectrum"]["k"],
             tolerance=config["mnist"]["spectrum"]["tolerance"],
-            max_products=lambda wildcards: config["mnist"]["spectrum"]["max_products"][
-                mnist_family(wildcards.net)
-            ],
+            max_products=get_mnist_max_products,
             device=config["mnist"]["device"],
         script:
             "../workflow/scripts/mnist_spectrum.py"
@@ -147,7 +142,6 @@ rule fig3_fig5:
         mem_mb=1024,
         runtime=5,
     params:
-        labels=mnist_labels("fc"),
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K, one hidden layer",
     script:
@@ -172,6 +166,5 @@ use rule fig3_fig5 as fig4_fig6 with:
     log:
         "results/logs/fig4_fig6.log",
     params:
-        labels=mnist_labels("conv"),
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K convnet, small vs large batch",

@@ -4,11 +4,7 @@
 
 rule summary:
     input:
-        **cifar_summary_inputs(),
-        table="results/table1.csv",
-        logistic="results/fig10.json",
-        gauss_newton="results/fig_ggn.json",
-        mnist=mnist_summary_inputs(),
+        **summary_inputs(),
     output:
         report(
             "results/summary.md",

@@ -7,8 +7,8 @@ import torch
 
 from hessian_spectra import models
 from hessian_spectra.curvature import mean_cross_entropy
-from hessian_spectra.data import Split
 from hessian_spectra.models import FlatModel
+from hessian_spectra.split import Split
 
 
 def random_split(n: int, dim: int, n_classes: int, seed: int) -> Split:

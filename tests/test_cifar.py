@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import cifar, models, spectrum, storage, trajectory
+from hessian_spectra import basin, cifar, models, spectrum, storage
 from hessian_spectra.curvature import mean_cross_entropy
-from hessian_spectra.data import Split
 from hessian_spectra.models import FlatModel
+from hessian_spectra.split import Split
 from hessian_spectra.steps import cifar as cifar_steps
 from hessian_spectra.steps.datasets import make_dataset
 from hessian_spectra.training import TrainingDiverged
@@ -29,7 +29,7 @@ from .cifar_files import write_cifar10
 TINY_NET = {"conv_channels": [2, 3], "hidden": [8]}
 
 
-def part_settings(part: int, **changes) -> trajectory.PartSettings:
+def part_settings(part: int, **changes) -> basin.PartSettings:
     settings = {
         "part": part,
         "batch_size": 40 if part == 1 else 8,
@@ -39,7 +39,7 @@ def part_settings(part: int, **changes) -> trajectory.PartSettings:
         "seed": 0,
         "eval_batch_size": 64,
     }
-    return trajectory.PartSettings(**{**settings, **changes})
+    return basin.PartSettings(**{**settings, **changes})
 
 
 @pytest.fixture(scope="module")
@@ -193,17 +193,6 @@ def test_default_bare_alexnet_is_the_documented_size():
 # --- training ---------------------------------------------------------------------------
 
 
-def test_every_batch_is_a_function_of_its_step_alone():
-    order = trajectory.BatchOrder(100, 32, seed=3, part=1)
-    sequential = [order.batch(step) for step in range(1, 10)]
-    for step in (7, 2, 9):  # a fresh order, asked out of sequence (a resumed run)
-        fresh = trajectory.BatchOrder(100, 32, seed=3, part=1)
-        assert torch.equal(fresh.batch(step), sequential[step - 1])
-    epoch = torch.cat(sequential[:3])  # 3 full batches of 32 per epoch of 100
-    assert epoch.unique().numel() == 96
-    assert not torch.equal(trajectory.BatchOrder(100, 32, seed=3, part=2).batch(1), sequential[0])
-
-
 def test_trajectories_record_every_interval_and_part2_starts_at_part1s_end(parts):
     first = storage.read_trajectory(parts[0], records="all")
     second = storage.read_trajectory(parts[1], records="all")
@@ -232,11 +221,11 @@ def test_same_settings_give_the_same_trajectory(dataset, parts, tmp_path):
 
 KILLED_RUN = """
 import sys, torch
-from hessian_spectra import trajectory
+from hessian_spectra import basin
 from hessian_spectra.steps import cifar as cifar_steps
 torch.set_num_threads(1)
 cifar_steps.train_cifar_part(sys.argv[1], sys.argv[2], architecture={architecture!r},
-                             settings=trajectory.PartSettings(**{settings!r}), device="cpu")
+                             settings=basin.PartSettings(**{settings!r}), device="cpu")
 """
 
 
@@ -336,20 +325,29 @@ def test_trajectory_of_the_wrong_shape_is_named(parts, tmp_path):
 
 
 def test_line_coefficients_always_hold_both_end_points():
-    coefficients = trajectory.line_coefficients(-0.5, 1.5, 6)  # step 0.4 misses 0 and 1
+    coefficients = basin.line_coefficients(-0.5, 1.5, 6)  # step 0.4 misses 0 and 1
     assert 0.0 in coefficients and 1.0 in coefficients and coefficients[0] == -0.5
     assert np.all(np.diff(coefficients) > 0)
     with pytest.raises(ValueError, match="span both end points"):
-        trajectory.line_coefficients(0.2, 1.5, 5)
+        basin.line_coefficients(0.2, 1.5, 5)
 
 
 def test_barrier_and_rise_beyond_the_ends():
     a = np.array([-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5])
     bowl = np.array([3.0, 1.0, 0.8, 0.7, 0.75, 0.9, 1.2])  # one basin, LB steeper outside
-    assert trajectory.barrier(a, bowl) == pytest.approx(0.0)
-    assert trajectory.rise_beyond_ends(a, bowl) == pytest.approx((2.0, 0.3))
+    assert basin.barrier(a, bowl) == pytest.approx(0.0)
+    assert basin.rise_beyond_ends(a, bowl) == pytest.approx((2.0, 0.3))
     bump = np.array([3.0, 1.0, 1.4, 1.6, 1.2, 0.9, 1.2])
-    assert trajectory.barrier(a, bump) == pytest.approx(0.6)
+    assert basin.barrier(a, bump) == pytest.approx(0.6)
+    assert basin.line_numbers(a, bump) == pytest.approx(
+        {
+            "barrier": 0.6,
+            "rise_beyond_lb": 2.0,
+            "rise_beyond_sb": 0.3,
+            "loss_lb": 1.0,
+            "loss_sb": 0.9,
+        }
+    )
 
 
 def test_end_points_on_the_line_are_the_trajectories_last_records(dataset, parts, tmp_path):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import data, models, spectrum, storage, trajectory
+from hessian_spectra import basin, blobs, models, spectrum, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
-from hessian_spectra.data import Split
 from hessian_spectra.models import FlatModel
+from hessian_spectra.split import Split
 from hessian_spectra.steps import cifar as cifar_steps
 from hessian_spectra.steps.datasets import make_dataset
 from hessian_spectra.steps.hessian import build_hessian, compute_spectrum
@@ -59,7 +59,7 @@ def test_dense_eigenvalues_agree():
 def test_hessian_file_and_spectrum_agree_across_devices(tmp_path):
     """The blob pipeline's dense engine on CUDA (batched rows) and on the CPU (rows one by
     one): the same HDF5 layout, contents equal to float64 round-off, and so the spectra."""
-    arrays, _ = data.gaussian_blobs(
+    arrays, _ = blobs.gaussian_blobs(
         n_classes=5, dim=20, n_train=300, n_test=1, cov=1.0, center_box=(-10.0, 10.0), seed=0
     )
     storage.write_arrays(tmp_path / "data.h5", arrays, {"n_classes": 5})
@@ -124,7 +124,7 @@ def test_cifar_training_on_cuda_is_deterministic(tmp_path):
         n_test=None,
         seed=0,
     )
-    settings = trajectory.PartSettings(
+    settings = basin.PartSettings(
         part=1,
         batch_size=50,
         learning_rate=0.05,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hessian_spectra import data, models
+from hessian_spectra import blobs, models
 
 TABLE_1_SIZES = {2: 4022, 5: 4115, 10: 4270, 20: 4580, 50: 5510}
 
@@ -29,9 +29,9 @@ BLOBS = dict(
 
 
 def test_blobs_are_reproducible_and_seeded():
-    first, attrs = data.gaussian_blobs(**BLOBS)
-    again, _ = data.gaussian_blobs(**BLOBS)
-    other, _ = data.gaussian_blobs(**{**BLOBS, "seed": 4})
+    first, attrs = blobs.gaussian_blobs(**BLOBS)
+    again, _ = blobs.gaussian_blobs(**BLOBS)
+    other, _ = blobs.gaussian_blobs(**{**BLOBS, "seed": 4})
     for name in first:
         assert np.array_equal(first[name], again[name])
     assert not np.array_equal(first["x_train"], other["x_train"])
@@ -39,7 +39,7 @@ def test_blobs_are_reproducible_and_seeded():
 
 
 def test_blobs_shapes_balance_and_global_normalisation():
-    arrays, _ = data.gaussian_blobs(**BLOBS)
+    arrays, _ = blobs.gaussian_blobs(**BLOBS)
     assert arrays["x_train"].shape == (200, 20) and arrays["x_test"].shape == (100, 20)
     counts = np.bincount(np.concatenate([arrays["y_train"], arrays["y_test"]]))
     assert counts.tolist() == [60] * 5  # 300 points, 60 per cluster
@@ -51,7 +51,7 @@ def test_larger_cov_gives_less_separable_clusters():
     """Nearest-centre accuracy on the test set drops when the spread grows."""
 
     def nearest_centre_accuracy(cov):
-        arrays, _ = data.gaussian_blobs(**{**BLOBS, "cov": cov, "dim": 2})
+        arrays, _ = blobs.gaussian_blobs(**{**BLOBS, "cov": cov, "dim": 2})
         centres = np.stack(
             [arrays["x_train"][arrays["y_train"] == c].mean(axis=0) for c in range(5)]
         )
@@ -64,4 +64,4 @@ def test_larger_cov_gives_less_separable_clusters():
 @pytest.mark.parametrize(("key", "value"), [("n_classes", 1), ("cov", 0.0)])
 def test_blobs_reject_bad_settings(key, value):
     with pytest.raises(ValueError, match=key):
-        data.gaussian_blobs(**{**BLOBS, key: value})
+        blobs.gaussian_blobs(**{**BLOBS, key: value})

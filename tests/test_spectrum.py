@@ -12,6 +12,7 @@ from hessian_spectra.spectrum import (
     count_above_largest_ratio,
     dense_eigenvalues,
     elbow,
+    numerical_rank,
     outlier_counts,
 )
 
@@ -167,3 +168,10 @@ def test_lanczos_product_cap_returns_what_converged():
     np.testing.assert_allclose(full.eigenvalues, np.sort(diagonal)[:40], atol=1e-12)
     assert capped.converged < 40 and capped.products < full.products
     assert all(np.isclose(diagonal, value, atol=1e-9).any() for value in capped.eigenvalues)
+
+
+def test_numerical_rank_leaves_out_round_off_zeros():
+    b = np.random.default_rng(0).standard_normal((50, 7))
+    values = np.linalg.eigvalsh(b @ b.T)  # rank 7; 43 zeros at round-off, some negative
+    assert (values[:43] != 0).any()
+    assert numerical_rank(values) == 7

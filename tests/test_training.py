@@ -1,19 +1,21 @@
-"""GD / SGD training: reproducibility, checkpoints, the divergence guard."""
+"""The one SGD loop: its batch schedules, reproducibility, checkpoints, the divergence
+guard."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from hessian_spectra import data, models
-from hessian_spectra.training import TrainingDiverged, TrainSettings, train
+from hessian_spectra import blobs, models
+from hessian_spectra.split import to_splits
+from hessian_spectra.training import BatchSchedule, TrainingDiverged, TrainSettings, train
 
 
 def setup(seed=0, activation="tanh"):
-    arrays, _ = data.gaussian_blobs(
+    arrays, _ = blobs.gaussian_blobs(
         n_classes=3, dim=6, n_train=60, n_test=30, cov=1.0, center_box=(-10.0, 10.0), seed=0
     )
-    train_split, test_split = data.to_splits(arrays)
+    train_split, test_split = to_splits(arrays)
     model = models.build_model(models.mlp_spec(6, [5, 4], 3, activation))
     models.initialise(model, weight_std=0.1, generator=torch.Generator().manual_seed(seed))
     return model, train_split, test_split
@@ -73,7 +75,7 @@ def test_diverging_run_names_the_run_and_the_step():
     with pytest.raises(
         TrainingDiverged,
         match=r"run unit: the training loss became nan at "
-        r"step \d+ \(learning rate 1e\+100\)",
+        r"step \d+ \(batch full, learning rate 1e\+100\)",
     ):
         run(settings, activation="relu")
 
@@ -96,3 +98,46 @@ def test_settings_from_a_config_section():
     }
     settings = TrainSettings.from_params({**section, "hidden": [4]})
     assert settings == TrainSettings(**{**section, "checkpoint_steps": (5,)})
+
+
+# --- batch schedules ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [None, (1,)], ids=["one-stream", "keyed"])
+def test_every_batch_is_a_function_of_its_step_alone(key):
+    schedule = BatchSchedule(100, 32, seed=3, key=key)
+    sequential = [schedule.batch(step) for step in range(1, 10)]
+    for step in (7, 2, 9):  # a fresh schedule, asked out of sequence (a resumed run)
+        assert torch.equal(
+            BatchSchedule(100, 32, seed=3, key=key).batch(step), sequential[step - 1]
+        )
+    assert torch.equal(schedule.batch(2), sequential[1])  # the same schedule, asked backwards
+    epoch = torch.cat(sequential[:3])  # 3 full batches of 32 per epoch of 100
+    assert epoch.unique().numel() == 96
+    assert not torch.equal(BatchSchedule(100, 32, seed=4, key=key).batch(1), sequential[0])
+
+
+def test_keys_and_streams_give_different_batches():
+    first = [BatchSchedule(100, 32, seed=3, key=key).batch(1) for key in (None, (1,), (2,))]
+    assert not torch.equal(first[0], first[1]) and not torch.equal(first[1], first[2])
+
+
+def test_one_stream_draws_its_epochs_from_one_seeded_generator():
+    """The blob and MNIST runs' batches, drawn independently of the schedule."""
+    generator = torch.Generator().manual_seed(3)
+    epochs = [torch.randperm(100, generator=generator) for _ in range(2)]
+    schedule = BatchSchedule(100, 32, seed=3)
+    assert torch.equal(schedule.batch(3), epochs[0][64:96])
+    assert torch.equal(schedule.batch(4), epochs[1][:32])
+
+
+@pytest.mark.parametrize("batch_size", [None, 100, 250])
+def test_a_batch_as_large_as_the_data_is_the_full_batch(batch_size):
+    schedule = BatchSchedule(100, batch_size, seed=3)
+    assert schedule.batch_size is None
+    assert torch.equal(schedule.batch(5), torch.arange(100))
+
+
+def test_a_batch_size_below_one_is_refused():
+    with pytest.raises(ValueError, match="batch size must be positive, got 0"):
+        BatchSchedule(100, 0, seed=3)

@@ -21,10 +21,12 @@ import pytest
 import torch
 import yaml
 
-from hessian_spectra import data, hessian_file, models, spectrum, storage, tables
+from hessian_spectra import hessian_file, models, spectrum, storage, tables
 from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.models import FlatModel
+from hessian_spectra.split import to_splits
 
+from . import artefact_digests
 from .cifar_files import write_cifar10
 
 pytestmark = pytest.mark.workflow
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.workflow
 REPO = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "report", "src")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+DIGESTS = REPO / "tests" / "data" / "test_config_digests.json"
 TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
 FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "_ggn")]
 TABLES = ["results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md"]
@@ -107,6 +110,20 @@ def test_every_artefact_is_built(built):
         assert (built / table).stat().st_size > 0
     logs = list((built / "results" / "logs").rglob("*.log"))
     assert any("block" in log.read_text() for log in logs)  # progress reaches the logs
+
+
+def test_every_artefact_holds_the_recorded_numbers(built):
+    """Bit for bit, the numbers recorded in tests/data/test_config_digests.json: a change
+    to the code that is not meant to change any number (a refactoring) changes none. A
+    change that is meant to records them anew, in the same commit:
+    python tests/artefact_digests.py WORKDIR > tests/data/test_config_digests.json"""
+    recorded = json.loads(DIGESTS.read_text())
+    if recorded["platform"] != artefact_digests.platform_key():
+        pytest.skip(
+            f"digests recorded on {recorded['platform']}; floats are bit-exact per platform"
+        )
+    current = artefact_digests.digests(built)
+    assert artefact_digests.differences(recorded["artefacts"], current) == []
 
 
 def test_report_collects_every_artefact_with_its_caption(built):
@@ -214,7 +231,7 @@ def test_stored_hessian_equals_an_independent_computation(built):
     run = built / "results/blobs"
     state = storage.load_checkpoint(run / "runs/sgd-relu-k3-cov1/checkpoints/final.pt")
     arrays, _ = storage.read_arrays(run / "data/k3-cov1.h5")
-    train_split, _ = data.to_splits(arrays)
+    train_split, _ = to_splits(arrays)
     flat = FlatModel(models.build_model(state["model"]))
     reference = torch.func.hessian(mean_cross_entropy(flat, train_split))(state["parameters"])
     stored, attrs = hessian_file.read(run / "hessians/sgd-relu-k3-cov1/final.h5")

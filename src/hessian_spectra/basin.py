@@ -1,10 +1,10 @@
-"""Section 4.1: large-batch training, then small-batch training from where it ended, with
-a record (loss, accuracy, parameters) every fixed number of steps; and the loss along the
-straight line through the two end points.
+"""Section 4.1, large- and small-batch solutions in one basin: large-batch training (Part
+I), then small-batch training from where it ended (Part II), with a record (loss, accuracy,
+parameters) every fixed number of steps; and the loss along the straight line through the
+two end points, with the barrier it does or does not climb.
 
-Training is plain SGD with a constant learning rate (no momentum). The mini-batch of every
-step is a function of (seed, part, step) alone, so a run resumed from any record follows
-the same trajectory as an uninterrupted one.
+Both parts run `training.sgd`; the mini-batch of every step is a function of (seed, part,
+step) alone, so a part resumed from any record follows the uninterrupted trajectory.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from .data import Split
+from . import training
+from .split import Split
 from .storage import TRAJECTORY_METRICS
-from .training import TrainingDiverged
 
 LOG = logging.getLogger(__name__)
 
@@ -43,43 +42,10 @@ class PartSettings:
         return self.steps_per_record * self.records
 
 
-class BatchOrder:
-    """The mini-batches of one part: each epoch a fresh permutation, seeded by
-    (seed, part, epoch); an epoch is the n // batch_size full batches it holds."""
-
-    def __init__(self, n: int, batch_size: int, seed: int, part: int):
-        if not 0 < batch_size <= n:
-            raise ValueError(f"batch size {batch_size} must be in 1..{n} (the training set)")
-        self.n, self.batch_size, self.seed, self.part = n, batch_size, seed, part
-        self.per_epoch = n // batch_size
-        self._epoch, self._order = -1, None
-
-    def batch(self, step: int) -> torch.Tensor:
-        """Indices of the batch of `step` (1, 2, ... within the part)."""
-        epoch, position = divmod(step - 1, self.per_epoch)
-        if epoch != self._epoch:
-            entropy = np.random.SeedSequence([self.seed, self.part, epoch]).generate_state(1)
-            generator = torch.Generator().manual_seed(int(entropy[0]))
-            self._epoch, self._order = epoch, torch.randperm(self.n, generator=generator)
-        start = position * self.batch_size
-        return self._order[start : start + self.batch_size]
-
-
-@torch.inference_mode()
-def evaluate(model: nn.Module, data: Split, batch_size: int) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy on a whole split, in batches, without autograd."""
-    total_loss, correct = 0.0, 0
-    for start in range(0, len(data), batch_size):
-        logits = model(data.x[start : start + batch_size])
-        labels = data.y[start : start + batch_size]
-        total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
-        correct += int((logits.argmax(dim=1) == labels).sum().item())
-    return total_loss / len(data), correct / len(data)
-
-
 def record_metrics(model: nn.Module, train: Split, test: Split, batch_size: int) -> dict:
-    train_loss, train_accuracy = evaluate(model, train, batch_size)
-    test_loss, test_accuracy = evaluate(model, test, batch_size)
+    """Loss and accuracy on the full training and test sets, in batches of `batch_size`."""
+    train_loss, train_accuracy = training.evaluate(model, train, batch_size)
+    test_loss, test_accuracy = training.evaluate(model, test, batch_size)
     return dict(
         zip(
             TRAJECTORY_METRICS,
@@ -100,37 +66,33 @@ def train_part(
 ) -> None:
     """Train `model` (already at record `first_record`) through the rest of the part,
     calling `on_record(index, step, parameters, metrics)` after every `steps_per_record`
-    steps. A NaN or infinite batch loss raises TrainingDiverged naming the part and step.
-    """
-    order = BatchOrder(len(train), settings.batch_size, settings.seed, settings.part)
-    optimizer = torch.optim.SGD(model.parameters(), lr=settings.learning_rate)
-    for index in range(first_record + 1, settings.records + 1):
-        last = index * settings.steps_per_record
-        for step in range(last - settings.steps_per_record + 1, last + 1):
-            batch = order.batch(step).to(train.x.device)
-            loss = F.cross_entropy(model(train.x[batch]), train.y[batch])
-            if not torch.isfinite(loss):
-                raise TrainingDiverged(
-                    f"CIFAR-10 part {settings.part}: the training loss became {loss.item()} "
-                    f"at step {step} (batch {settings.batch_size}, learning rate "
-                    f"{settings.learning_rate}); lower cifar.train.learning_rate"
-                )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+    steps. The batches are keyed by (seed, part), so a resumed part draws the batches an
+    uninterrupted one would."""
+
+    def after_step(step: int) -> bool:
+        if step % settings.steps_per_record:
+            return False
+        index = step // settings.steps_per_record
         metrics = record_metrics(model, train, test, settings.eval_batch_size)
         LOG.info(
             "part %d record %d/%d (step %d): train loss %.5g acc %.4f, test loss %.5g acc %.4f",
-            settings.part,
-            index,
-            settings.records,
-            last,
-            metrics["train_loss"],
-            metrics["train_accuracy"],
-            metrics["test_loss"],
-            metrics["test_accuracy"],
-        )
-        on_record(index, last, parameters_to_vector(model.parameters()).detach(), metrics)
+            settings.part, index, settings.records, step, *metrics.values(),
+        )  # fmt: skip
+        on_record(index, step, parameters_to_vector(model.parameters()).detach(), metrics)
+        return False
+
+    training.sgd(
+        model,
+        train,
+        training.BatchSchedule(
+            len(train), settings.batch_size, settings.seed, key=(settings.part,)
+        ),
+        learning_rate=settings.learning_rate,
+        steps=range(first_record * settings.steps_per_record + 1, settings.steps + 1),
+        after_step=after_step,
+        run=f"CIFAR-10 part {settings.part}",
+        remedy="lower cifar.train.learning_rate",
+    )
 
 
 def line_coefficients(start: float, stop: float, points: int) -> np.ndarray:
@@ -180,6 +142,20 @@ def barrier(coefficients: np.ndarray, losses: np.ndarray) -> float:
     inside = (coefficients >= 0.0) & (coefficients <= 1.0)
     ends = losses[coefficients == 0.0][0], losses[coefficients == 1.0][0]
     return float(losses[inside].max() - max(ends))
+
+
+def line_numbers(coefficients: np.ndarray, losses: np.ndarray) -> dict[str, float]:
+    """What Figs. 7 and 9 are read for: the loss at each end, the barrier between them and
+    the rise beyond each end."""
+    coefficients, losses = np.asarray(coefficients), np.asarray(losses)
+    beyond_lb, beyond_sb = rise_beyond_ends(coefficients, losses)
+    return {
+        "barrier": barrier(coefficients, losses),
+        "rise_beyond_lb": beyond_lb,
+        "rise_beyond_sb": beyond_sb,
+        "loss_lb": float(losses[coefficients == 0.0][0]),
+        "loss_sb": float(losses[coefficients == 1.0][0]),
+    }
 
 
 def rise_beyond_ends(coefficients: np.ndarray, losses: np.ndarray) -> tuple[float, float]:

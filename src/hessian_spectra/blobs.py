@@ -2,24 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import torch
-
-
-@dataclass(frozen=True)
-class Split:
-    """Inputs and integer labels of one split, as float64/int64 tensors."""
-
-    x: torch.Tensor
-    y: torch.Tensor
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def to(self, device: torch.device | str) -> Split:
-        return Split(self.x.to(device), self.y.to(device))
 
 
 def gaussian_blobs(
@@ -77,16 +60,3 @@ def gaussian_blobs(
         "normalisation": "global standardisation with training-set mean and std",
     }
     return arrays, attrs
-
-
-def to_splits(arrays: dict[str, np.ndarray]) -> tuple[Split, Split]:
-    """Train and test splits as float64 / int64 tensors."""
-    train = Split(
-        torch.as_tensor(arrays["x_train"], dtype=torch.float64),
-        torch.as_tensor(arrays["y_train"], dtype=torch.int64),
-    )
-    test = Split(
-        torch.as_tensor(arrays["x_test"], dtype=torch.float64),
-        torch.as_tensor(arrays["y_test"], dtype=torch.int64),
-    )
-    return train, test

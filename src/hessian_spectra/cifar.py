@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torchvision.datasets import CIFAR10
 
-from .data import Split
+from .split import Split
 from .storage import ArtefactError
 
 IMAGE_SHAPE = (3, 32, 32)

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import Split
 from .models import FlatModel
+from .split import Split
 
 LossFunction = Callable[[torch.Tensor], torch.Tensor]
 ENGINES = ("per-row", "batched")

@@ -45,6 +45,12 @@ class TwoBlobs:
     predicted_outlier: float | None
     variance: float
 
+    def count_above_bulk(self, margin: float = 1.2) -> int:
+        """Eigenvalues above `margin` times the Marchenko-Pastur bulk's upper edge: the
+        outliers (BBP predicts one)."""
+        upper = random_matrix.marchenko_pastur_edges(self.alpha, self.variance)[1]
+        return int((self.eigenvalues > margin * upper).sum())
+
 
 def _hessian_eigenvalues(loss, dim: int) -> np.ndarray:
     operator = HessianOperator(loss, torch.zeros(dim, dtype=torch.float64))

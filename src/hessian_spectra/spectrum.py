@@ -173,6 +173,12 @@ def dense_eigenvalues(matrix: np.ndarray, device: str | torch.device = "cpu") ->
     return solve_dense(torch.from_numpy(matrix).to(device), plan)
 
 
+def numerical_rank(eigenvalues: np.ndarray, rtol: float = 1e-10) -> int:
+    """How many eigenvalues of a positive semi-definite matrix exceed `rtol` times the
+    largest: its rank, with round-off zeros left out (G's rank against N (k - 1))."""
+    return int((eigenvalues > rtol * eigenvalues.max()).sum())
+
+
 def round_off_floor(
     eigenvalues: np.ndarray, precision: str = "float64", dim: int | None = None
 ) -> float:

@@ -1,5 +1,6 @@
-"""On-disk formats: datasets, checkpoints, spectra and training trajectories (the dense
-Hessian file has its own owner, `hessian_file`).
+"""On-disk formats: datasets, checkpoints, spectra, training trajectories, figure numbers
+(JSON) and CSV files of numbers (the dense Hessian file has its own owner, `hessian_file`;
+Table 1 its own, `tables`).
 
 Every writer writes to a temporary sibling and renames it into place, so a failed job
 never leaves a half-written artefact under its final name. Every reader checks what it
@@ -9,10 +10,11 @@ what is wrong with it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,26 @@ def write_json(payload: Mapping, path: str | os.PathLike) -> None:
     """A figure's numbers as sorted, indented JSON (the files summary.md reads)."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+# --- CSV files of numbers: training histories, the CIFAR-10 line -----------------------
+
+
+def write_rows(path: str | os.PathLike, rows: Sequence[Mapping[str, Any]], fields) -> None:
+    """One row per mapping, the columns `fields` in order, numbers written exactly (repr)."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_columns(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Each column of a `write_rows` file as a float array; an empty file is an error."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        raise ArtefactError(f"{path} has no rows")
+    return {key: np.array([float(row[key]) for row in rows]) for key in rows[0]}
 
 
 # --- datasets ---------------------------------------------------------------------------

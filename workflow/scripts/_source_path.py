@@ -1,11 +1,13 @@
-"""Puts the checkout's src/ first on sys.path, so a job finds hessian_spectra where it is
-not installed (a conda env made by --sdm conda, a cluster node's Python). Snakemake adds
-this folder to sys.path of every script it runs. (An editable install, `pip install -e`,
-takes precedence through its import hook; it points at a checkout's src/ all the same.)"""
+"""The one place that says where the library is: puts this checkout's src/ first on
+sys.path, so the Snakefile and every job import the hessian_spectra of the workflow they
+belong to, installed or not (a conda env made by --sdm conda, a cluster node's Python, a
+copy of the workflow beside another checkout's editable install). Snakemake puts this
+folder on the path of every script it runs; the Snakefile imports it too."""
 
 import sys
 from pathlib import Path
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "src")
-if SOURCE not in sys.path:
-    sys.path.insert(0, SOURCE)
+if SOURCE in sys.path:
+    sys.path.remove(SOURCE)
+sys.path.insert(0, SOURCE)

@@ -7,7 +7,7 @@ from hessian_spectra.steps.figures import figure_spectra_with_gap
 
 with job(snakemake.log[0], snakemake.threads):
     figure_spectra_with_gap(
-        dict(zip(snakemake.params.labels, snakemake.input, strict=True)),
+        dict(snakemake.input.items()),
         snakemake.output[0],
         top=snakemake.params.top,
         title=snakemake.params.title,

@@ -5,16 +5,13 @@ import _source_path  # noqa: F401  (src/ on sys.path)
 from hessian_spectra.jobs import job
 from hessian_spectra.steps.figures import figure_gauss_newton
 
+KINDS = ("hessian", "spectrum", "ggn")  # the inputs of each run, named "<kind> <run>"
+
 with job(snakemake.log[0], snakemake.threads):
+    inputs = dict(snakemake.input.items())
     runs = [
-        {**run, "hessian": hessian, "spectrum": spectrum, "ggn": ggn}
-        for run, hessian, spectrum, ggn in zip(
-            snakemake.params.runs,
-            snakemake.input.hessians,
-            snakemake.input.spectra,
-            snakemake.input.ggns,
-            strict=True,
-        )
+        {**run, "label": name, **{kind: inputs[f"{kind} {name}"] for kind in KINDS}}
+        for name, run in snakemake.params.runs.items()
     ]
     figure_gauss_newton(
         runs, snakemake.output.figure, snakemake.output.numbers, top=snakemake.params.top

@@ -6,16 +6,13 @@ from hessian_spectra.jobs import job
 from hessian_spectra.steps.reports import write_summary
 
 with job(snakemake.log[0], snakemake.threads):
+    inputs = dict(snakemake.input.items())
     write_summary(
-        snakemake.input.table,
-        snakemake.input.logistic,
-        snakemake.input.gauss_newton,
+        inputs.pop("table"),
+        inputs.pop("logistic"),
+        inputs.pop("gauss_newton"),
         snakemake.output[0],
-        mnist_fc_numbers=snakemake.input.mnist[0] if snakemake.input.mnist else None,
-        mnist_conv_numbers=snakemake.input.mnist[1] if snakemake.input.mnist else None,
-        cifar_inputs={
-            key.removeprefix("cifar_"): path
-            for key, path in snakemake.input.items()
-            if key.startswith("cifar_")
-        },
+        mnist_fc_numbers=inputs.pop("mnist_fc", None),
+        mnist_conv_numbers=inputs.pop("mnist_conv", None),
+        cifar_inputs={key.removeprefix("cifar_"): path for key, path in inputs.items()},
     )

@@ -7,10 +7,7 @@ from hessian_spectra.steps.reports import table1
 
 with job(snakemake.log[0], snakemake.threads):
     table1(
-        [
-            {**run, "path": path}
-            for run, path in zip(snakemake.params.runs, snakemake.input, strict=True)
-        ],
+        [{**snakemake.params.runs[name], "path": path} for name, path in snakemake.input.items()],
         snakemake.output.csv,
         snakemake.output.markdown,
         snakemake.output.latex,

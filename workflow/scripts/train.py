@@ -11,11 +11,7 @@ with job(snakemake.log[0], snakemake.threads):
     model = snakemake.params.model
     train_run(
         snakemake.input.dataset,
-        init_checkpoint=snakemake.output.init,
-        final_checkpoint=snakemake.output.final,
-        step_checkpoints=dict(
-            zip(training["checkpoint_steps"], snakemake.output.steps, strict=True)
-        ),
+        checkpoints={name: path for name, path in snakemake.output.items() if name != "history"},
         history=snakemake.output.history,
         run=snakemake.params.run,
         architecture={

@@ -2,9 +2,9 @@
 
 import _source_path  # noqa: F401  (src/ on sys.path)
 
+from hessian_spectra.basin import PartSettings
 from hessian_spectra.jobs import job
 from hessian_spectra.steps.cifar import train_cifar_part
-from hessian_spectra.trajectory import PartSettings
 
 with job(snakemake.log[0], snakemake.threads):
     train_cifar_part(

@@ -10,9 +10,7 @@ with job(snakemake.log[0], snakemake.threads):
     training = snakemake.params.training
     train_run(
         snakemake.input.dataset,
-        init_checkpoint=snakemake.output.init,
-        final_checkpoint=snakemake.output.final,
-        step_checkpoints={},
+        checkpoints={"init": snakemake.output.init, "final": snakemake.output.final},
         history=snakemake.output.history,
         run=snakemake.params.run,
         architecture=snakemake.params.architecture,

@@ -4,7 +4,6 @@ the top Hessian eigenvalues at both ends; Figs. 7-9."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
@@ -15,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import cifar, data, jobs, models, plotting, spectrum, storage, trajectory
+from .. import basin, cifar, jobs, models, plotting, spectrum, storage
 from ..curvature import HessianOperator, mean_cross_entropy
 from ..models import FlatModel
+from ..split import Split
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -39,7 +39,7 @@ def train_cifar_part(
     dataset: PathLike,
     output: PathLike,
     *,
-    settings: trajectory.PartSettings,
+    settings: basin.PartSettings,
     architecture: Mapping,
     start: PathLike | None = None,
     device: str = "auto",
@@ -85,9 +85,7 @@ def train_cifar_part(
             "resuming part %d from record %d (step %d)", settings.part, done - 1, payload["step"]
         )
     else:
-        metrics = trajectory.record_metrics(
-            model, train_split, test_split, settings.eval_batch_size
-        )
+        metrics = basin.record_metrics(model, train_split, test_split, settings.eval_batch_size)
         journal.write(0, FlatModel(model).flatten(), 0, metrics)
         LOG.info("part %d record 0: %s", settings.part, metrics)
         done = 1
@@ -103,7 +101,7 @@ def train_cifar_part(
     def on_record(index, step, parameters, metrics):
         journal.write(index, parameters, step, metrics)
 
-    trajectory.train_part(
+    basin.train_part(
         model, train_split, test_split, settings, first_record=done - 1, on_record=on_record
     )
     journal.finish(
@@ -148,8 +146,8 @@ def cifar_line(
     train_split, test_split = _cifar_splits(dataset, target)
     spec, (theta_lb, theta_sb) = _end_points(part1, part2)
     model = models.build_model(spec, torch.float32).to(target)
-    coefficients = trajectory.line_coefficients(start, stop, points)
-    results = trajectory.evaluate_line(
+    coefficients = basin.line_coefficients(start, stop, points)
+    results = basin.evaluate_line(
         model,
         theta_lb.to(target),
         theta_sb.to(target),
@@ -159,14 +157,14 @@ def cifar_line(
         eval_batch_size,
     )
     distance = float(torch.linalg.vector_norm((theta_sb - theta_lb).double()))
-    with storage.atomic_path(output) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["coefficient", "distance_from_lb", *storage.TRAJECTORY_METRICS])
-        for position, alpha in enumerate(coefficients):
-            writer.writerow(
-                [repr(float(alpha)), repr(float(alpha) * distance)]
-                + [repr(float(results[name][position])) for name in storage.TRAJECTORY_METRICS]
-            )
+    rows = [
+        {"coefficient": float(alpha), "distance_from_lb": float(alpha) * distance}
+        | {name: float(results[name][position]) for name in storage.TRAJECTORY_METRICS}
+        for position, alpha in enumerate(coefficients)
+    ]
+    storage.write_rows(
+        output, rows, ["coefficient", "distance_from_lb", *storage.TRAJECTORY_METRICS]
+    )
     LOG.info(
         "wrote %s: %d points, |theta_SB - theta_LB| = %.6g", output, len(coefficients), distance
     )
@@ -197,7 +195,7 @@ def cifar_top_eigenvalues(
     chosen = torch.from_numpy(
         np.sort(np.random.default_rng(seed).choice(len(train_split), n_samples, replace=False))
     )
-    subset = data.Split(train_split.x[chosen], train_split.y[chosen]).to(target)
+    subset = Split(train_split.x[chosen], train_split.y[chosen]).to(target)
     end = storage.read_trajectory(trajectory_file, records="last")
     flat = FlatModel(models.build_model(json.loads(end["attrs"]["model"])).to(target))
     theta = torch.from_numpy(end["parameters"]).to(torch.float64).to(target)
@@ -271,11 +269,7 @@ def figure_cifar_training(
 def figure_cifar_line(line: PathLike, fig9: PathLike, fig7: PathLike, numbers: PathLike) -> None:
     """Figs. 9 and 7 from the straight-line evaluation, with the barrier between the end
     points and the rise of the loss beyond each of them."""
-    with open(line, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows:
-        raise storage.ArtefactError(f"line evaluation {line} has no rows")
-    values = {key: np.array([float(row[key]) for row in rows]) for key in rows[0]}
+    values = storage.read_columns(line)
     coefficients = values["coefficient"]
     plotting.save_figure(plotting.straight_line(coefficients, values), fig9)
     plotting.save_figure(
@@ -286,11 +280,6 @@ def figure_cifar_line(line: PathLike, fig9: PathLike, fig7: PathLike, numbers: P
         "distance_lb_sb": float(values["distance_from_lb"][coefficients == 1.0][0]),
     }
     for split in ("train", "test"):
-        losses = values[f"{split}_loss"]
-        beyond_lb, beyond_sb = trajectory.rise_beyond_ends(coefficients, losses)
-        payload[f"{split}_barrier"] = trajectory.barrier(coefficients, losses)
-        payload[f"{split}_rise_beyond_lb"] = beyond_lb
-        payload[f"{split}_rise_beyond_sb"] = beyond_sb
-        payload[f"{split}_loss_lb"] = float(losses[coefficients == 0.0][0])
-        payload[f"{split}_loss_sb"] = float(losses[coefficients == 1.0][0])
+        numbers_on_line = basin.line_numbers(coefficients, values[f"{split}_loss"])
+        payload |= {f"{split}_{name}": value for name, value in numbers_on_line.items()}
     storage.write_json(payload, numbers)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import os
 
-from .. import cifar, data, mnist, storage
+from .. import blobs, cifar, mnist, storage
 
 LOG = logging.getLogger(__name__)
 
 BUILDERS = {
-    "blobs": data.gaussian_blobs,
+    "blobs": blobs.gaussian_blobs,
     "mnist": mnist.mnist_subsample,
     "cifar": cifar.cifar10_subset,
 }
@@ -18,7 +18,7 @@ BUILDERS = {
 
 def make_dataset(kind: str, output: str | os.PathLike, **settings) -> None:
     """Build one dataset (`kind` is blobs, mnist or cifar; the settings are those of
-    `data.gaussian_blobs`, `mnist.mnist_subsample` or `cifar.cifar10_subset`) and write it."""
+    `blobs.gaussian_blobs`, `mnist.mnist_subsample` or `cifar.cifar10_subset`) and write it."""
     if kind not in BUILDERS:
         raise ValueError(f"unknown dataset kind {kind!r}; choose one of {sorted(BUILDERS)}")
     arrays, attrs = BUILDERS[kind](**settings)

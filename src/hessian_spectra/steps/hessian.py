@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from .. import data, hessian_file, jobs, models, spectrum, storage
+from .. import hessian_file, jobs, models, spectrum, storage
 from ..curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -18,6 +18,7 @@ from ..curvature import (
     mean_cross_entropy,
 )
 from ..models import FlatModel
+from ..split import to_splits
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -27,7 +28,7 @@ def _trained_problem(checkpoint: PathLike, dataset: PathLike):
     """(checkpoint state, flat model, training split), checked against each other."""
     state = storage.load_checkpoint(checkpoint)
     arrays, _ = storage.read_arrays(dataset)
-    train_split, _ = data.to_splits(arrays)
+    train_split, _ = to_splits(arrays)
     flat = FlatModel(models.build_model(state["model"]))
     if flat.dim != state["parameters"].numel():
         raise storage.ArtefactError(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 from collections.abc import Mapping
 
 import torch
 
-from .. import data, jobs, models, storage, training
+from .. import jobs, models, storage, training
+from ..split import to_splits
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -18,9 +18,7 @@ PathLike = str | os.PathLike
 def train_run(
     dataset: PathLike,
     *,
-    init_checkpoint: PathLike,
-    final_checkpoint: PathLike,
-    step_checkpoints: Mapping[int, PathLike],
+    checkpoints: Mapping[str, PathLike],
     history: PathLike,
     run: str,
     architecture: Mapping,
@@ -30,11 +28,19 @@ def train_run(
 ) -> None:
     """Train one network on one dataset and save its checkpoints and evaluation history.
 
-    `architecture` is {"kind": "mlp", "hidden": [...], "activation": ...} or
-    {"kind": "convnet", "activation": ...}; `device` is "cpu", "cuda" or "auto".
+    `checkpoints` maps each checkpoint the settings ask for ("init", "step<N>" for every
+    N in `settings.checkpoint_steps`, "final") to its path. `architecture` is {"kind":
+    "mlp", "hidden": [...], "activation": ...} or {"kind": "convnet", "activation": ...};
+    `device` is "cpu", "cuda" or "auto".
     """
+    expected = {"init", *(f"step{step}" for step in settings.checkpoint_steps), "final"}
+    if set(checkpoints) != expected:
+        raise ValueError(
+            f"run {run}: the checkpoints {sorted(checkpoints)} do not match those its "
+            f"settings ask for, {sorted(expected)}"
+        )
     arrays, attrs = storage.read_arrays(dataset)
-    train_split, test_split = data.to_splits(arrays)
+    train_split, test_split = to_splits(arrays)
     spec = models.spec_for(dict(architecture), train_split.x.shape[1], attrs["n_classes"])
     model = models.build_model(spec)
     models.initialise(
@@ -51,17 +57,10 @@ def train_run(
         settings,
     )
 
-    paths = {
-        "init": init_checkpoint,
-        "final": final_checkpoint,
-        **{f"step{step}": path for step, path in step_checkpoints.items()},
-    }
-
     def save(name: str, step: int, parameters: torch.Tensor) -> None:
-        storage.save_checkpoint(paths[name], parameters=parameters, step=step, run=run, model=spec)
+        storage.save_checkpoint(
+            checkpoints[name], parameters=parameters, step=step, run=run, model=spec
+        )
 
     rows = training.train(model, train_split, test_split, settings, run=run, on_checkpoint=save)
-    with storage.atomic_path(history) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=training.HISTORY_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    storage.write_rows(history, rows, training.HISTORY_FIELDS)

@@ -1,0 +1,23 @@
+# Appendix B: the Hessian of logistic regression against random-matrix theory (Fig. 10).
+
+
+rule fig10:
+    output:
+        figure=report(
+            "results/fig10.pdf",
+            caption="../report/fig10.rst",
+            category="Appendix B: random-matrix theory",
+        ),
+        numbers="results/fig10.json",
+    log:
+        "results/logs/fig10.log",
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=2048,
+        runtime=10,
+    params:
+        settings=plain(config["fig10"]),
+    script:
+        "../workflow/scripts/fig10.py"
