@@ -29,6 +29,7 @@ CONF = Path("/etc/slurm/slurm.conf")
 DAEMONS = ("/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/bin/sbatch")
 TARGET = "results/fig2.pdf"
 SPLIT = 4
+PARTITION = "work"  # not the cluster's default: jobs land there only if the profile says so
 
 
 def slurm_conf(state: Path) -> str:
@@ -55,6 +56,7 @@ EnforcePartLimits=ALL
 SlurmdParameters=config_overrides
 NodeName=localhost NodeAddr=127.0.0.1 CPUs={cpus} RealMemory=8000 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+PartitionName={PARTITION} Nodes=localhost MaxTime=INFINITE State=UP
 """
 
 
@@ -143,9 +145,10 @@ def slurm_cluster(tmp_path_factory):
 
 
 def slurm_profile(workdir: Path) -> Path:
-    """profiles/slurm with the test's partition and faster polling."""
+    """profiles/slurm with the test cluster's non-default partition, as a user edits it,
+    and faster polling."""
     profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
-    profile["default-resources"]["slurm_partition"] = "debug"
+    profile["default-resources"]["slurm_partition"] = PARTITION
     profile.update({
         "slurm-init-seconds-before-status-checks": 2,
         "slurm-no-account": True,
@@ -191,6 +194,13 @@ def test_slurm_run_with_a_split_hessian_equals_the_local_run(slurm_cluster, tmp_
         pytest.fail(f"the SLURM run did not finish in 10 minutes:\n{output[-5000:]}")
     assert process.returncode == 0, output[-5000:]
     assert "SLURM jobid" in output  # the jobs went through the scheduler
+    jobs = subprocess.run(
+        ["squeue", "--states=all", "--noheader", "--format=%P %j"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split("\n")  # fmt: skip
+    ran = [line.split() for line in jobs if line.strip()]
+    assert len(ran) >= SPLIT * len(TEST_CONFIG["fig2"]["n_classes"])
+    assert {partition for partition, _ in ran} == {PARTITION}, ran
     assert output.count("rule hessian_part:") == SPLIT * len(TEST_CONFIG["fig2"]["n_classes"])
 
     assert (cluster / TARGET).read_bytes().startswith(b"%PDF")

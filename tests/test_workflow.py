@@ -311,6 +311,17 @@ def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
         assert all("/sgd-" in out and out.endswith("/final.h5") for out in outputs)
 
 
+def test_the_slurm_profile_partition_reaches_every_job(tmp_path):
+    """The workflow profile (profiles/default), loaded with --profile profiles/slurm, must
+    not replace the SLURM profile's default-resources (partition, account)."""
+    workdir = copy_workflow(tmp_path)
+    result = snakemake(
+        workdir, "results/fig2.pdf", "--profile", "profiles/slurm", "--dry-run", "--forceall"
+    )
+    resources = [line for line in result.stdout.splitlines() if "resources:" in line]
+    assert resources and all("slurm_partition=CHANGE-ME" in line for line in resources)
+
+
 def test_default_config_plans_every_artefact(tmp_path):
     jobs = planned_jobs(copy_workflow(tmp_path))
     counts = {rule: len(entries) for rule, entries in jobs.items()}
