@@ -27,9 +27,18 @@ import h5py
 import numpy as np
 import torch
 
+from . import jobs
 from .curvature import CurvatureOperator
 from .resources import symmetry_check_mb
-from .storage import ArtefactError, atomic_path, attr_value, attrs_dict, open_h5, set_attrs
+from .storage import (
+    CHECKSUMMED,
+    ArtefactError,
+    atomic_path,
+    attr_value,
+    attrs_dict,
+    open_h5,
+    set_attrs,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -188,7 +197,8 @@ def _record_symmetry(handle: h5py.File) -> None:
     dataset = handle[HESSIAN_DATASET]
     dim = dataset.shape[1]
     slab_rows = (symmetry_check_mb(dim) << 20) // (2 * 8 * dim)
-    error = symmetry_error(dataset, max(1, min(dim, slab_rows)))
+    with jobs.heartbeat("symmetry check"):
+        error = symmetry_error(dataset, max(1, min(dim, slab_rows)))
     handle.attrs["symmetry_error"] = error
     LOG.info("symmetry error max|H - H^T| / max|H| = %.3e", error)
 
@@ -242,8 +252,11 @@ def assemble(
                 shape=(row_stop - row_start, dim),
                 dtype="float64",
                 chunks=(min(rows, max(1, row_stop - row_start)), dim),
+                fletcher32=True,
             )
-            handle.create_dataset(BLOCKS_DONE_DATASET, shape=(len(blocks),), dtype=bool)
+            handle.create_dataset(
+                BLOCKS_DONE_DATASET, shape=(len(blocks),), dtype=bool, **CHECKSUMMED
+            )
             set_attrs(handle, identity)
     with h5py.File(partial, "r+") as handle:
         _fill_blocks(operator, handle, blocks, block_size=block_size, workers=workers)
@@ -290,10 +303,10 @@ def gather(part_paths: Iterable[str | os.PathLike], output: str | os.PathLike) -
     with atomic_path(output) as tmp, h5py.File(tmp, "w") as handle:
         rows = chunk_rows(dim, shared["block_size"])
         dataset = handle.create_dataset(
-            HESSIAN_DATASET, shape=(dim, dim), dtype="float64", chunks=(rows, dim)
+            HESSIAN_DATASET, shape=(dim, dim), dtype="float64", chunks=(rows, dim), fletcher32=True
         )
         for path, attrs in zip(parts, infos, strict=True):
-            with h5py.File(path, "r") as source:
+            with open_h5(path, "Hessian part") as source:
                 dataset[attrs["row_start"] : attrs["row_stop"]] = source[HESSIAN_DATASET][()]
         set_attrs(
             handle,
@@ -337,18 +350,51 @@ def load(
 ) -> torch.Tensor:
     """A complete matrix as a `dtype` tensor on `device`, read in row slabs, so that no
     second full-size copy is made (a float32 load of a float64 file takes half the memory
-    of the file). Non-finite entries are refused, naming the file."""
+    of the file). Refused, naming the file: bytes that fail their checksum, non-finite
+    entries, and a matrix less symmetric than when it was written."""
     with open_h5(path, "Hessian") as handle:
         dataset = _checked_dataset(handle, path)
+        recorded = handle.attrs.get("symmetry_error")
         dim = dataset.shape[0]
         out = torch.empty((dim, dim), dtype=dtype, device=device)
         slab = max(1, SLAB_BYTES // (8 * dim))
         for start in range(0, dim, slab):
             rows = dataset[start : start + slab]
             if not np.isfinite(rows).all():
-                raise ArtefactError(f"Hessian file {path} contains NaN or infinite entries")
+                raise ArtefactError(
+                    f"Hessian file {path}: dataset '{HESSIAN_DATASET}' holds NaN or infinite "
+                    f"values (rows {start}..{start + len(rows) - 1})"
+                )
             out[start : start + len(rows)] = torch.from_numpy(rows)
+    if recorded is not None:
+        _check_symmetry(out, float(recorded), path)
     return out
+
+
+def loaded_symmetry_error(matrix: torch.Tensor) -> float:
+    """max |A - A^T| / max |A| of a matrix in memory, a panel of rows at a time (no second
+    full-size copy)."""
+    dim = matrix.shape[0]
+    panel = max(1, SLAB_BYTES // (matrix.element_size() * dim))
+    worst, largest = 0.0, 0.0
+    for start in range(0, dim, panel):
+        stop = min(dim, start + panel)
+        largest = max(largest, float(matrix[start:stop].abs().max()))
+        difference = matrix[start:stop, start:] - matrix[start:, start:stop].T
+        worst = max(worst, float(difference.abs().max()))
+    return worst / largest if largest > 0 else 0.0
+
+
+def _check_symmetry(matrix: torch.Tensor, recorded: float, path) -> None:
+    """The loaded matrix is as symmetric as the one written, to the loaded precision's
+    round-off (a float32 copy of two float64 mirror entries may differ by one unit)."""
+    allowed = recorded + 2 * torch.finfo(matrix.dtype).eps
+    error = loaded_symmetry_error(matrix)
+    if error > allowed:
+        raise ArtefactError(
+            f"Hessian file {path}: max|H - H^T| / max|H| = {error:.3e} on reading, but "
+            f"{recorded:.3e} when written: its contents changed since; delete it to rebuild it"
+        )
 
 
 def read(path) -> tuple[np.ndarray, dict[str, Any]]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,3 +64,27 @@ def use_deterministic_algorithms() -> None:
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.benchmark = False
+
+
+@contextmanager
+def heartbeat(what: str, progress: Callable[[], str] = lambda: "", every: float = 30.0):
+    """Log `what`, the elapsed time and `progress()` every `every` seconds while the block
+    runs, so a long call that cannot report itself (one LAPACK call, ARPACK) still shows in
+    its log that it is alive and how far it got."""
+    started, done = time.perf_counter(), threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every):
+            detail = progress()
+            LOG.info(
+                "%s: %.0f s so far%s", what, time.perf_counter() - started,
+                f", {detail}" if detail else "",
+            )  # fmt: skip
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

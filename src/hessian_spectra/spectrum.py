@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from kneed import KneeLocator
 
+from . import jobs
+
 GIB = 1 << 30
 # Memory a job needs besides the matrix: the interpreter, torch, h5py's buffers.
 JOB_OVERHEAD_BYTES = 1 * GIB
@@ -348,8 +350,9 @@ def lanczos_extremes(
     start = np.random.default_rng(seed).standard_normal(dim)
     basis = min(dim - 1, max(2 * k + 1, 20))
     restarts = None if max_products is None else max(1, max_products // (basis - k))
+    progress = jobs.heartbeat(f"Lanczos, {which} {k}", lambda: f"{count} products")
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with progress, threadpool_limits(limits=1, user_api="blas"):
             values = eigsh(
                 counted,
                 k=k,

@@ -79,13 +79,36 @@ def attrs_dict(node: h5py.HLObject) -> dict[str, Any]:
     return out
 
 
-def open_h5(path: str | os.PathLike, what: str) -> h5py.File:
+# Every dataset of every HDF5 artefact is chunked with a Fletcher-32 checksum per chunk,
+# which HDF5 verifies on each read: bytes changed on disk make the read fail.
+CHECKSUMMED = {"chunks": True, "fletcher32": True}
+
+
+@contextmanager
+def open_h5(path: str | os.PathLike, what: str) -> Iterator[h5py.File]:
+    """Open an HDF5 artefact for reading; a failed read inside the block (a checksum that
+    does not match, a damaged file) becomes an ArtefactError naming the file."""
     if not Path(path).is_file():
         raise ArtefactError(f"{what} file {path} does not exist")
     try:
-        return h5py.File(path, "r")
+        handle = h5py.File(path, "r")
     except OSError as err:
         raise ArtefactError(f"{what} file {path} is not a readable HDF5 file: {err}") from err
+    try:
+        with handle:
+            yield handle
+    except OSError as err:
+        raise ArtefactError(
+            f"{what} file {path} could not be read ({err}): its contents do not match their "
+            "stored checksums, or the file is damaged; delete it to rebuild it"
+        ) from err
+
+
+def require_finite(values: np.ndarray, path, name: str, what: str) -> np.ndarray:
+    """`values`, or an ArtefactError naming the file and dataset if any is NaN or inf."""
+    if not np.isfinite(values).all():
+        raise ArtefactError(f"{what} file {path}: dataset '{name}' holds NaN or infinite values")
+    return values
 
 
 def require_dataset(handle: h5py.File, name: str, path, what: str) -> h5py.Dataset:
@@ -129,7 +152,7 @@ def write_arrays(path, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any
     """Write a classification dataset (train/test inputs and labels) with its metadata."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as handle:
         for name in ARRAY_NAMES:
-            handle.create_dataset(name, data=arrays[name])
+            handle.create_dataset(name, data=arrays[name], **CHECKSUMMED)
         set_attrs(handle, attrs)
 
 
@@ -138,6 +161,8 @@ def read_arrays(path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     with open_h5(path, "dataset") as handle:
         arrays = {name: require_dataset(handle, name, path, "dataset")[()] for name in ARRAY_NAMES}
         attrs = attrs_dict(handle)
+    for name in ARRAY_NAMES:
+        require_finite(arrays[name], path, name, "dataset")
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim < 2 or y.ndim != 1 or len(x) != len(y):
@@ -197,7 +222,7 @@ def write_spectrum(path, eigenvalues: np.ndarray, attrs: Mapping[str, Any]) -> N
     if values.ndim != 1 or np.any(np.diff(values) < 0):
         raise ValueError("eigenvalues must be a 1-D array in ascending order")
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as handle:
-        handle.create_dataset(EIGENVALUES_DATASET, data=values)
+        handle.create_dataset(EIGENVALUES_DATASET, data=values, **CHECKSUMMED)
         set_attrs(handle, attrs)
 
 
@@ -210,7 +235,7 @@ def read_spectrum(path) -> tuple[np.ndarray, dict[str, Any]]:
                 f"spectrum file {path}: '{EIGENVALUES_DATASET}' has shape {dataset.shape} "
                 f"and dtype {dataset.dtype}, expected a 1-D float64 array"
             )
-        values = dataset[()]
+        values = require_finite(dataset[()], path, EIGENVALUES_DATASET, "spectrum")
         attrs = attrs_dict(handle)
     if np.any(np.diff(values) < 0):
         raise ArtefactError(f"spectrum file {path}: eigenvalues are not in ascending order")
@@ -280,6 +305,7 @@ class RecordJournal:
                 shape=(count, first["parameters"].numel()),
                 dtype=np.dtype(str(first["parameters"].dtype).removeprefix("torch.")),
                 chunks=(1, first["parameters"].numel()),
+                fletcher32=True,
             )
             steps = np.zeros(count, dtype=np.int64)
             metrics = {name: np.zeros(count) for name in TRAJECTORY_METRICS}
@@ -289,9 +315,9 @@ class RecordJournal:
                 steps[index] = record["step"]
                 for name in TRAJECTORY_METRICS:
                     metrics[name][index] = record["metrics"][name]
-            handle.create_dataset("step", data=steps)
+            handle.create_dataset("step", data=steps, **CHECKSUMMED)
             for name, values in metrics.items():
-                handle.create_dataset(name, data=values)
+                handle.create_dataset(name, data=values, **CHECKSUMMED)
             set_attrs(handle, attrs)
         for path in self.directory.glob("record-*.pt"):
             path.unlink()
@@ -305,7 +331,8 @@ def read_trajectory(path, records: str = "none") -> dict[str, Any]:
     with open_h5(path, "trajectory") as handle:
         out = {"step": require_dataset(handle, "step", path, "trajectory")[()]}
         for name in TRAJECTORY_METRICS:
-            out[name] = require_dataset(handle, name, path, "trajectory")[()]
+            dataset = require_dataset(handle, name, path, "trajectory")
+            out[name] = require_finite(dataset[()], path, name, "trajectory")
         parameters = require_dataset(handle, "parameters", path, "trajectory")
         count = len(out["step"])
         if parameters.ndim != 2 or parameters.shape[0] != count:
@@ -334,6 +361,6 @@ def read_trajectory(path, records: str = "none") -> dict[str, Any]:
             out["parameters"] = parameters[()]
         elif records != "none":
             raise ValueError(f"records must be none, last or all, not {records!r}")
-    if "parameters" in out and not np.isfinite(out["parameters"]).all():
-        raise ArtefactError(f"trajectory file {path}: the parameters contain NaN or inf values")
+    if "parameters" in out:
+        require_finite(out["parameters"], path, "parameters", "trajectory")
     return out

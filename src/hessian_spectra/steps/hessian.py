@@ -149,8 +149,10 @@ def compute_spectrum(
     dim = attrs["parameter_count"]
     plan = spectrum.plan_dense_solve(dim, memory_mb << 20, jobs.resolve_device(device))
     LOG.info("eigenvalues of %s (M = %d): %s", hessian, dim, plan.describe())
-    matrix = hessian_file.load(hessian, plan.dtype, plan.device)
-    values = spectrum.solve_dense(matrix, plan)
+    with jobs.heartbeat(f"reading and checking {hessian}"):
+        matrix = hessian_file.load(hessian, plan.dtype, plan.device)
+    with jobs.heartbeat(f"eigenvalues of M = {dim:,} ({plan.precision}, {plan.solver})"):
+        values = spectrum.solve_dense(matrix, plan)
     del matrix
     floor = spectrum.round_off_floor(values, plan.precision)
     storage.write_spectrum(
