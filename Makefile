@@ -4,46 +4,49 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-CORES ?= 8
+CORES ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 1)
 SLURM_PACKAGES := slurmctld slurmd slurm-client munge
 
-.PHONY: install fig2 all report test lint format slurm-packages
+.PHONY: help install fig2 all report test lint format slurm-packages
 
-install: $(VENV)/.installed
+help:  ## what each target does (this list)
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+install: $(VENV)/.installed  ## .venv with the pinned dependencies
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-fig2: install
+fig2: install  ## results/fig2.pdf (CORES=N to change the core count, default: all)
 	$(BIN)/snakemake results/fig2.pdf --cores $(CORES)
 
-all: install
+all: install  ## every figure and table of the paper
 	$(BIN)/snakemake --cores $(CORES)
 
-report: all
+report: all  ## everything, then results/report.html
 	$(BIN)/snakemake --report results/report.html
 
 # Debian's SLURM and munge for the cluster test (tests/test_slurm.py), installed when
 # missing and this is root; elsewhere the SLURM test is skipped.
-slurm-packages:
+slurm-packages:  ## Debian's SLURM for the cluster test, where root
 	@if command -v slurmctld >/dev/null && command -v munged >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq $(SLURM_PACKAGES) >/dev/null; \
 	else echo "SLURM packages missing and not root: the SLURM test will be skipped"; fi
 
-format: install
+format: install  ## ruff and snakefmt rewrite the code in place
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/snakefmt Snakefile rules
 
-lint: install
+lint: install  ## ruff, snakefmt and snakemake --lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint --cores 1
 
-test: lint slurm-packages
+test: lint slurm-packages  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest

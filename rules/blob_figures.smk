@@ -8,7 +8,7 @@ rule fig1:
         initial=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "init"),
         final=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "final"),
     output:
-        report(
+        reported(
             "results/fig1.pdf",
             caption="../report/fig1.rst",
             category="2.1 A first look at the spectrum",
@@ -21,6 +21,8 @@ rule fig1:
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        run=figure_title("fig1"),
     script:
         "../workflow/scripts/fig1.py"
 
@@ -29,7 +31,7 @@ rule fig2:
     input:
         **{label: blob_spectrum(run) for label, run in FIG2_RUNS.items()},
     output:
-        report(
+        reported(
             "results/fig2.pdf",
             caption="../report/fig2.rst",
             category="3.1 Data and eigenvalues",
@@ -44,7 +46,7 @@ rule fig2:
         runtime=5,
     params:
         top=config["fig2"]["top"],
-        title=fig2_title(),
+        title=f"End of {figure_title('fig2')}",
     script:
         "../workflow/scripts/fig2.py"
 
@@ -54,7 +56,7 @@ rule table1:
         **{run: blob_spectrum(run) for run in TABLE1_RUNS},
     output:
         csv="results/table1.csv",
-        markdown=report(
+        markdown=reported(
             "results/table1.md",
             caption="../report/table1.rst",
             category="3.1 Data and eigenvalues",
@@ -80,7 +82,7 @@ rule fig_ggn:
     input:
         **fig_ggn_inputs(),
     output:
-        figure=report(
+        figure=reported(
             "results/fig_ggn.pdf",
             caption="../report/fig_ggn.rst",
             category="2.2 Gauss-Newton decomposition",

@@ -93,7 +93,7 @@ rule fig8:
         part1=CIFAR_ENDS["lb"],
         part2=CIFAR_ENDS["sb"],
     output:
-        figure=report(
+        figure=reported(
             "results/fig8.pdf",
             caption="../report/fig8.rst",
             category="4.1 Large and small batch in one basin",
@@ -115,12 +115,12 @@ rule fig7_fig9:
     input:
         "results/cifar/line.csv",
     output:
-        fig9=report(
+        fig9=reported(
             "results/fig9.pdf",
             caption="../report/fig9.rst",
             category="4.1 Large and small batch in one basin",
         ),
-        fig7=report(
+        fig7=reported(
             "results/fig7.pdf",
             caption="../report/fig7.rst",
             category="4.1 Large and small batch in one basin",

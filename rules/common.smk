@@ -2,6 +2,7 @@
 # `get_*` input and params functions that look runs up by wildcard; one memory helper for
 # the jobs that hold a dense Hessian-sized matrix.
 
+import os
 import re
 
 from hessian_spectra.resources import (
@@ -47,6 +48,15 @@ def dense_matrix(path):
     return path if config["hessian"]["keep"] else temp(path)
 
 
+def reported(path, caption, category):
+    """`path`, flagged for the Snakemake report where it has been built: `snakemake
+    --report` then collects whatever exists so far instead of failing on what does not
+    (the flag only matters to --report)."""
+    if not os.path.exists(path):
+        return path
+    return report(path, caption=caption, category=category)
+
+
 def hessian_mem_mb(parameter_count, block_size):
     """resources.mem_mb of a job that assembles one dense Hessian-sized matrix of
     `parameter_count(wildcards)` rows in blocks of `block_size`; doubles on each retry.
@@ -71,6 +81,53 @@ def check_checkpoint_steps():
 
 
 check_checkpoint_steps()
+
+CIFAR10_TRAINING_IMAGES = 50_000
+
+
+def check_batch_sizes():
+    """A batch larger than its training set is a typo, not a run (a batch of the whole
+    set is full-batch GD): named at parse time, before anything trains."""
+    blobs, mnist, cifar = config["blobs"], config["mnist"], config["cifar"]
+    n_cifar = cifar["data"]["n_train"] or CIFAR10_TRAINING_IMAGES
+    checks = [
+        *(
+            (
+                f"blobs.train.{alg}.batch_size",
+                run["batch_size"],
+                "blobs.data.n_train",
+                blobs["data"]["n_train"],
+            )
+            for alg, run in blobs["train"].items()
+        ),
+        (
+            "mnist.fc.batch_size",
+            mnist["fc"]["batch_size"],
+            "mnist.data.n_train",
+            mnist["data"]["n_train"],
+        ),
+        *(
+            (
+                f"mnist.conv.{key}",
+                mnist["conv"][key],
+                "mnist.data.n_train",
+                mnist["data"]["n_train"],
+            )
+            for key in ("small_batch", "large_batch")
+        ),
+        *(
+            (f"cifar.train.{key}", cifar["train"][key], "cifar.data.n_train", n_cifar)
+            for key in ("large_batch", "small_batch")
+        ),
+    ]
+    for key, batch, data_key, n_train in checks:
+        if batch is not None and batch > n_train:
+            raise ValueError(
+                f"{key} = {batch} is larger than the training set ({data_key} = {n_train})"
+            )
+
+
+check_batch_sizes()
 
 
 def blob_checkpoints(algorithm):
@@ -133,12 +190,16 @@ FIG_GGN_RUNS = blob_run_table(config["fig_ggn"]["runs"])
 FIG2_RUNS = {f"k = {k}": figure_run("fig2", k) for k in config["fig2"]["n_classes"]}
 
 
-def fig2_title():
-    fig2 = config["fig2"]
-    return (
-        f"End of {fig2['algorithm'].upper()}, {fig2['activation']}, "
-        f"cov = {number(fig2['cov'])}"
-    )
+def figure_title(figure):
+    """The run a figure's config section picks, in words: "GD, ReLU, k = 3, cov = 1"."""
+    section = config[figure]
+    words = [
+        section["algorithm"].upper(),
+        {"relu": "ReLU", "tanh": "tanh"}[section["activation"]],
+    ]
+    if isinstance(section["n_classes"], int):
+        words.append(f"k = {section['n_classes']}")
+    return ", ".join([*words, f"cov = {number(section['cov'])}"])
 
 
 def fig_ggn_inputs():
@@ -313,6 +374,6 @@ wildcard_constraints:
     k=r"\d+",
     cov=r"\d+(\.\d+)?",
     point=r"init|final|step\d+",
-    part="|".join(CIFAR_PARTS),
+    part=r"\d+",
     net="|".join(map(re.escape, MNIST_RUNS)),
     end="|".join(CIFAR_ENDS),

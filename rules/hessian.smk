@@ -1,5 +1,8 @@
 # Exact Hessians (and Gauss-Newton matrices) at checkpoints of the blob runs, and their
 # eigenvalues.
+#
+# The block size travels as a resource, not a param: it changes how rows are grouped, not
+# a single bit of any row, and Snakemake reruns a job whose params change.
 
 
 if config["hessian"]["split"] == 1:
@@ -20,8 +23,8 @@ if config["hessian"]["split"] == 1:
                 get_blob_parameter_count, config["hessian"]["block_size"]
             ),
             runtime=lambda wildcards, attempt: 60 * attempt,
-        params:
             block_size=config["hessian"]["block_size"],
+        params:
             chunk_size=config["hessian"]["chunk_size"],
             part=0,
             parts=1,
@@ -49,8 +52,8 @@ else:
                 get_blob_parameter_count, config["hessian"]["block_size"]
             ),
             runtime=lambda wildcards, attempt: 60 * attempt,
-        params:
             block_size=config["hessian"]["block_size"],
+        params:
             chunk_size=config["hessian"]["chunk_size"],
             part=lambda wildcards: int(wildcards.part),
             parts=config["hessian"]["split"],
@@ -110,8 +113,8 @@ rule gauss_newton:
     resources:
         mem_mb=hessian_mem_mb(get_blob_parameter_count, config["hessian"]["block_size"]),
         runtime=lambda wildcards, attempt: 60 * attempt,
-    params:
         block_size=config["hessian"]["block_size"],
+    params:
         device=config["hessian"]["device"],
     script:
         "../workflow/scripts/gauss_newton.py"

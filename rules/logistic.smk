@@ -3,7 +3,7 @@
 
 rule fig10:
     output:
-        figure=report(
+        figure=reported(
             "results/fig10.pdf",
             caption="../report/fig10.rst",
             category="Appendix B: random-matrix theory",

@@ -60,8 +60,8 @@ rule mnist_hessian:
             get_mnist_parameter_count, config["mnist"]["spectrum"]["block_size"]
         ),
         runtime=lambda wildcards, attempt: 240 * attempt,
+        block_size=config["mnist"]["spectrum"]["block_size"],  # a resource: see hessian.smk
     params:
-        block_size=config["mnist"]["spectrum"]["block_size"],
         chunk_size=None,
         part=0,
         parts=1,
@@ -122,12 +122,12 @@ rule fig3_fig5:
     input:
         **mnist_spectra("fc"),
     output:
-        top=report(
+        top=reported(
             "results/fig3.pdf",
             caption="../report/fig3.rst",
             category="3.2 Number of parameters and eigenvalues",
         ),
-        negative=report(
+        negative=reported(
             "results/fig5.pdf",
             caption="../report/fig5.rst",
             category="3.2 Number of parameters and eigenvalues",
@@ -152,12 +152,12 @@ use rule fig3_fig5 as fig4_fig6 with:
     input:
         **mnist_spectra("conv"),
     output:
-        top=report(
+        top=reported(
             "results/fig4.pdf",
             caption="../report/fig4.rst",
             category="3.3 Large and small batch",
         ),
-        negative=report(
+        negative=reported(
             "results/fig6.pdf",
             caption="../report/fig6.rst",
             category="3.3 Large and small batch",

@@ -6,7 +6,7 @@ rule summary:
     input:
         **summary_inputs(),
     output:
-        report(
+        reported(
             "results/summary.md",
             caption="../report/summary.rst",
             category="Summary of the claims",

@@ -272,3 +272,16 @@ def test_staged_assembly_killed_in_a_later_stage_resumes_to_the_same_matrix(tmp_
     expected, _ = hessian_file.read(tmp_path / "reference.h5")
     assert len(reference.stage_starts) == 3
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(("block_size", "workers"), [(1, 1), (5, 2), (32, 1), (200, 2)])
+def test_the_stored_matrix_is_bit_identical_whatever_the_blocking(tmp_path, block_size, workers):
+    """block_size and the worker count decide how rows are grouped and who computes them,
+    never how a row is computed: the workflow passes them as resources, not params."""
+    flat = FlatModel(tiny_mlp("tanh", dim=6, hidden=(5,), n_classes=3))
+    loss = mean_cross_entropy(flat, random_split(n=20, dim=6, n_classes=3, seed=2))
+    operator = HessianOperator(loss, flat.flatten())
+    reference = torch.cat([operator.rows(i, i + 1) for i in range(operator.dim)])
+    path = tmp_path / "h.h5"
+    hessian_file.assemble(operator, path, block_size=block_size, attrs={}, workers=workers)
+    assert torch.equal(hessian_file.load(path), reference)

@@ -21,7 +21,14 @@ import yaml
 
 from hessian_spectra import hessian_file, storage
 
-from .test_workflow import REPO, SNAKEMAKE, TEST_CONFIG, copy_workflow, snakemake
+from .test_workflow import (
+    REPO,
+    SAFETY_NET_S,
+    SNAKEMAKE,
+    TEST_CONFIG,
+    copy_workflow,
+    snakemake,
+)
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
 
@@ -81,7 +88,7 @@ def stop(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
-def read_pid(path: Path, timeout: float = 10.0) -> int:
+def read_pid(path: Path, timeout: float = 120.0) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists() and path.read_text().strip():
@@ -122,7 +129,7 @@ def slurm_cluster(tmp_path_factory):
         started.append(read_pid(state / "slurmctld.pid"))
         subprocess.run(["/usr/sbin/slurmd", "-N", "localhost", "-f", str(CONF)], check=True)
         started.append(read_pid(state / "slurmd.pid"))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # returns as soon as the node is idle
         while True:
             node = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
             if node.stdout.strip() == "idle":
@@ -187,11 +194,11 @@ def test_slurm_run_with_a_split_hessian_equals_the_local_run(slurm_cluster, tmp_
         start_new_session=True,
     )
     try:
-        output, _ = process.communicate(timeout=600)
+        output, _ = process.communicate(timeout=SAFETY_NET_S)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
-        pytest.fail(f"the SLURM run did not finish in 10 minutes:\n{output[-5000:]}")
+        pytest.fail(f"the SLURM run did not finish in {SAFETY_NET_S} s:\n{output[-5000:]}")
     assert process.returncode == 0, output[-5000:]
     assert "SLURM jobid" in output  # the jobs went through the scheduler
     jobs = subprocess.run(

@@ -28,12 +28,17 @@ from hessian_spectra.split import to_splits
 
 from . import artefact_digests
 from .cifar_files import write_cifar10
+from .test_storage import flip_stored_byte
 
 pytestmark = pytest.mark.workflow
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "report", "src")
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+# A hung Snakemake would otherwise hold CI until its own limit; the net is an hour, far
+# above what any run here takes on a loaded machine (the slowest, the whole test config,
+# takes about 4 min idle), so it never decides a result.
+SAFETY_NET_S = 3600
 DIGESTS = REPO / "tests" / "data" / "test_config_digests.json"
 TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
 FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "_ggn")]
@@ -68,7 +73,9 @@ def snakemake(
         path = workdir / "run-config.yaml"
         path.write_text(yaml.safe_dump(config))
         command += ["--configfile", str(path)]
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        command, cwd=workdir, capture_output=True, text=True, timeout=SAFETY_NET_S
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-5000:]}")
     return result
@@ -311,6 +318,30 @@ def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
         assert all("/sgd-" in out and out.endswith("/final.h5") for out in outputs)
 
 
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [("hessian", "block_size", 5), ("mnist.spectrum", "block_size", 7)],
+)
+def test_a_block_size_changes_no_number_and_reruns_nothing(built, section, key, value):
+    """How rows are grouped into blocks is a resource, not a param: the matrices are
+    bit-identical whatever the block size (tests/test_dense_spectra.py)."""
+    changed = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    node = changed
+    for part in section.split("."):
+        node = node[part]
+    assert node[key] != value
+    node[key] = value
+    assert planned_jobs(built, config=changed) == {}
+
+
+def test_the_report_collects_what_exists_after_fig2_alone(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    snakemake(workdir, "results/fig2.pdf", config=TEST_CONFIG)
+    snakemake(workdir, "--report", "results/report.html", config=TEST_CONFIG)
+    html = (workdir / "results/report.html").read_text()
+    assert "fig2.pdf" in html and "fig1.pdf" not in html
+
+
 def test_the_slurm_profile_partition_reaches_every_job(tmp_path):
     """The workflow profile (profiles/default), loaded with --profile profiles/slurm, must
     not replace the SLURM profile's default-resources (partition, account)."""
@@ -404,6 +435,31 @@ def test_checkpoint_beyond_the_steps_fails_at_parse_time_naming_the_keys(tmp_pat
     assert not (workdir / "results").exists()
 
 
+@pytest.mark.parametrize(
+    ("section", "key", "message"),
+    [
+        ("blobs.train.sgd", "batch_size", "blobs.train.sgd.batch_size = 61 is larger than "
+         "the training set (blobs.data.n_train = 60)"),
+        ("mnist.conv", "large_batch", "mnist.conv.large_batch = 101 is larger than the "
+         "training set (mnist.data.n_train = 100)"),
+    ],
+)  # fmt: skip
+def test_a_batch_larger_than_its_data_fails_at_parse_time_naming_the_keys(
+    tmp_path, section, key, message
+):
+    workdir = copy_workflow(tmp_path)
+    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    node = config
+    for part in section.split("."):
+        node = node[part]
+    data = config[section.split(".")[0]]["data"]
+    node[key] = data["n_train"] + 1
+    result = snakemake(workdir, "--dry-run", config=config, check=False)
+    assert result.returncode != 0
+    assert message in messages(result)
+    assert not (workdir / "results").exists()
+
+
 def test_corrupt_checkpoint_stops_the_hessian_job_naming_the_file(built):
     checkpoint = built / "results/blobs/runs/gd-relu-k3-cov1/checkpoints/final.pt"
     target = "results/blobs/hessians/gd-relu-k3-cov1/final.h5"
@@ -436,6 +492,44 @@ def test_hessian_of_the_wrong_shape_stops_the_spectrum_job(built):
         assert not (built / target).exists()
     finally:
         hessian.write_bytes(original)
+        snakemake(built, target, "--force", config=TEST_CONFIG)
+
+
+def damage_hessian(path: Path) -> None:
+    flip_stored_byte(path, hessian_file.HESSIAN_DATASET)
+
+
+def damage_spectrum(path: Path) -> None:
+    with h5py.File(path, "r+") as handle:
+        handle[storage.EIGENVALUES_DATASET][3] = np.nan
+
+
+def damage_trajectory(path: Path) -> None:
+    flip_stored_byte(path, "train_loss", position=3)
+
+
+@pytest.mark.parametrize(
+    ("damage", "artefact", "target", "message"),
+    [
+        (damage_hessian, "results/blobs/hessians/gd-relu-k3-cov1/init.h5",
+         "results/blobs/spectra/gd-relu-k3-cov1/init.h5", "Hessian file {} could not be read"),
+        (damage_spectrum, "results/blobs/spectra/sgd-relu-k2-cov1/final.h5",
+         "results/fig2.pdf", "spectrum file {}: dataset 'eigenvalues' holds NaN"),
+        (damage_trajectory, "results/cifar/part1.h5",
+         "results/fig8.pdf", "trajectory file {} could not be read"),
+    ],
+    ids=["hessian-byte", "spectrum-nan", "trajectory-byte"],
+)  # fmt: skip
+def test_a_damaged_artefact_stops_the_job_that_reads_it(built, damage, artefact, target, message):
+    path = built / artefact
+    original = path.read_bytes()
+    try:
+        damage(path)
+        result = snakemake(built, target, "--force", config=TEST_CONFIG, check=False)
+        assert result.returncode != 0
+        assert message.format(artefact) in messages(result)
+    finally:
+        path.write_bytes(original)
         snakemake(built, target, "--force", config=TEST_CONFIG)
 
 

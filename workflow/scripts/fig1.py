@@ -6,4 +6,9 @@ from hessian_spectra.jobs import job
 from hessian_spectra.steps.figures import figure_initial_and_final
 
 with job(snakemake.log[0], snakemake.threads):
-    figure_initial_and_final(snakemake.input.initial, snakemake.input.final, snakemake.output[0])
+    figure_initial_and_final(
+        snakemake.input.initial,
+        snakemake.input.final,
+        snakemake.output[0],
+        run=snakemake.params.run,
+    )

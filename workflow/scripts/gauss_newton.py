@@ -10,7 +10,7 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.input.checkpoint,
         snakemake.input.dataset,
         snakemake.output[0],
-        block_size=snakemake.params.block_size,
+        block_size=snakemake.resources.block_size,
         workers=snakemake.threads,
         device=snakemake.params.device,
     )

@@ -11,7 +11,7 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.input.checkpoint,
         snakemake.input.dataset,
         snakemake.output[0],
-        block_size=snakemake.params.block_size,
+        block_size=snakemake.resources.block_size,
         chunk_size=snakemake.params.chunk_size,
         workers=snakemake.threads,
         part=snakemake.params.part,

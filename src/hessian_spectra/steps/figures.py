@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -15,14 +14,14 @@ LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 
 
-def figure_initial_and_final(initial: PathLike, final: PathLike, output: PathLike) -> None:
-    """Fig. 1 from the spectra at the initial point and at the end of training."""
+def figure_initial_and_final(
+    initial: PathLike, final: PathLike, output: PathLike, *, run: str
+) -> None:
+    """Fig. 1 from the spectra at the initial point and at the end of training; `run`
+    says in words which run they belong to."""
     initial_values, _ = storage.read_spectrum(initial)
     final_values, attrs = storage.read_spectrum(final)
-    title = (
-        f"{attrs.get('run', Path(final).parent.name)}: M = {final_values.size}, "
-        f"N = {attrs.get('n_samples', '?')}"
-    )
+    title = f"{run}: M = {final_values.size:,}, N = {attrs.get('n_samples', '?'):,}"
     plotting.save_figure(
         plotting.initial_and_final_spectra(initial_values, final_values, title=title), output
     )
