@@ -57,3 +57,21 @@ def test_two_blobs_have_one_outlier_where_bbp_puts_it():
     assert (values > 1.2 * bulk_edge).sum() == 1
     assert values[-1] == pytest.approx(result.predicted_outlier, rel=0.05)
     assert (np.abs(values) < 1e-12).sum() == 200  # the softmax's redundant direction
+
+
+def test_the_outliers_finite_n_spread_matches_a_monte_carlo():
+    """The yardstick of Fig. 10's BBP check, against 300 independent Gaussian samples."""
+    dim, n, spike = 60, 240, 10.0
+    rng = np.random.default_rng(0)
+    scale = np.ones(dim)
+    scale[0] = np.sqrt(spike)
+    tops = []
+    for _ in range(300):
+        x = rng.standard_normal((n, dim)) * scale
+        tops.append(np.linalg.eigvalsh(x.T @ x / n)[-1])
+    alpha = dim / n
+    assert np.mean(tops) == pytest.approx(random_matrix.bbp_outlier(spike, alpha), rel=0.02)
+    assert np.std(tops) == pytest.approx(
+        random_matrix.bbp_outlier_spread(spike, alpha, n), rel=0.15
+    )
+    assert random_matrix.bbp_outlier_spread(1.5, alpha, n) is None  # below the transition

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hessian_spectra import summary, tables
+from hessian_spectra import paper, summary, tables
 
 
 def spectrum_with(outliers: int) -> np.ndarray:
@@ -21,6 +21,26 @@ def test_row_has_our_counts_and_the_papers():
     assert (row["ratio"], row["heur"]) == (10, 10)
     assert (row["paper_gap"], row["paper_ratio"], row["paper_heur"]) == (11, 12, 10)
     assert row["paper_cutoff"] == 0.003
+
+
+def test_row_counts_above_the_papers_own_cutoff():
+    values = spectrum_with(10)
+    row = tables.table1_row(values, algorithm="gd", activation="relu", n_classes=10, cov=1)
+    assert row["above_paper_cutoff"] == np.count_nonzero(values > 0.003) == 10 + 155
+
+
+@pytest.mark.parametrize(
+    ("point", "cutoff"),
+    [
+        (("gd", "relu", 10, 1.0), 0.003),  # its own Table 1 row
+        (("gd", "relu", 3, 1.0), 0.003),  # not listed: its group shares one cutoff
+        (("sgd", "relu", 3, 10.0), None),  # its group's cutoffs differ (0.015, 0.005)
+        (("gd", "tanh", 2, 1.0), None),  # listed, without an elbow
+        (("gd", "relu", 2, 10.0), None),  # no listed point of its group
+    ],
+)
+def test_the_papers_cutoff_of_a_grid_point(point, cutoff):
+    assert paper.elbow_cutoff(*point) == cutoff
 
 
 def test_row_outside_the_papers_table_has_no_paper_counts():
@@ -64,15 +84,18 @@ def test_agreement_counts_exact_and_near_hits():
 
 LOGISTIC = {
     "single_blob": [{"alpha": 1.0, "M": 100, "N": 100, "ks_distance": 0.02}],
-    "two_blobs": {
-        "alpha": 0.1,
-        "M": 200,
-        "N": 1000,
-        "spike": 10.0,
-        "predicted_outlier": 5.0,
-        "largest": 5.1,
-        "n_above_bulk": 1,
-    },
+    "two_blobs": [
+        {
+            "alpha": 0.1,
+            "M": 200,
+            "N": 1000,
+            "spike": 10.0,
+            "predicted_outlier": 5.0,
+            "predicted_spread": 0.2,
+            "largest": 5.1,
+            "n_above_bulk": 1,
+        }
+    ],
 }
 GAUSS_NEWTON = {
     "run": {
@@ -98,6 +121,7 @@ def rows_for(counts: dict[int, int]) -> list[dict]:
             "gap": c,
             "ratio": c,
             "heur": c,
+            "above_paper_cutoff": c,
             "min": -1e-4,
             "max": 1.0,
         }
@@ -108,10 +132,12 @@ def rows_for(counts: dict[int, int]) -> list[dict]:
 def test_summary_marks_claims_that_the_numbers_show():
     text = summary.render(rows_for({2: 2, 5: 5}), LOGISTIC, GAUSS_NEWTON)
     assert "within one of k in 2/2 runs: **holds**" in text
+    assert "paper's own elbow cutoffs (Table 1's last column, for the 2 runs" in text
     assert "k=2: 2, k=5: 5" in text and "**holds** (2/2)" in text
     assert "below 0.1 in 2/2 runs" in text
     assert "(1/1 fits below the critical value)" in text
-    assert "relative error 2.0%" in text
+    assert "| 0.1 | 1000 | 1 | 5.1 | 5 | 0.2 | yes |" in text
+    assert "where BBP puts it: **holds** (1/1" in text
     assert text.count("**does not hold**") == 0
 
 
@@ -120,8 +146,8 @@ def test_summary_marks_claims_that_the_numbers_show():
     [
         (lambda rows, log, ggn: rows[0].update(gap=9, ratio=9, heur=9), "**mixed**"),
         (
-            lambda rows, log, ggn: log["two_blobs"].update(largest=6.0),
-            "one outlier at the BBP location: **does not hold**",
+            lambda rows, log, ggn: log["two_blobs"][0].update(largest=5.5),
+            "exactly one outlier, where BBP puts it: **does not hold**",
         ),
         (
             lambda rows, log, ggn: log["single_blob"][0].update(ks_distance=0.5),
@@ -141,7 +167,7 @@ def test_summary_refuses_claims_the_numbers_contradict(change, expected):
     rows = rows_for({2: 2, 5: 5})
     logistic = {
         "single_blob": [dict(LOGISTIC["single_blob"][0])],
-        "two_blobs": dict(LOGISTIC["two_blobs"]),
+        "two_blobs": [dict(LOGISTIC["two_blobs"][0])],
     }
     gauss_newton = {"run": dict(GAUSS_NEWTON["run"])}
     change(rows, logistic, gauss_newton)

@@ -44,6 +44,7 @@ class TwoBlobs:
     spike: float
     predicted_outlier: float | None
     variance: float
+    predicted_spread: float | None
 
     def count_above_bulk(self, margin: float = 1.2) -> int:
         """Eigenvalues above `margin` times the Marchenko-Pastur bulk's upper edge: the
@@ -94,6 +95,7 @@ def two_blobs(dim: int, alpha: float, separation: float, seed: int) -> TwoBlobs:
     ratio = dim / n
     spike = 1.0 + separation**2
     predicted = random_matrix.bbp_outlier(spike, ratio)
+    spread = random_matrix.bbp_outlier_spread(spike, ratio, n)
     return TwoBlobs(
         ratio,
         n,
@@ -101,4 +103,5 @@ def two_blobs(dim: int, alpha: float, separation: float, seed: int) -> TwoBlobs:
         spike,
         None if predicted is None else SOFTMAX_CURVATURE_AT_ZERO * predicted,
         SOFTMAX_CURVATURE_AT_ZERO,
+        None if spread is None else SOFTMAX_CURVATURE_AT_ZERO * spread,
     )

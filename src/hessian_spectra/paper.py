@@ -29,5 +29,21 @@ TABLE_1: dict[tuple[str, str, int, float], dict] = {
     ("sgd", "relu", 50, 10.0): {"gap": 50, "ratio": 51, "heur": 49, "cutoff": 0.005},
 }
 
+
+def elbow_cutoff(algorithm: str, activation: str, n_classes: int, cov: float) -> float | None:
+    """The paper's elbow cutoff for a grid point: its own Table 1 row's, or, for a point
+    Table 1 does not list, the one cutoff that all listed points of its (algorithm,
+    activation, cov) group share; None where there is neither."""
+    own = TABLE_1.get((algorithm, activation, n_classes, float(cov)))
+    if own is not None:
+        return own["cutoff"]
+    group = {
+        row["cutoff"]
+        for (alg, act, _, c), row in TABLE_1.items()
+        if (alg, act, c) == (algorithm, activation, float(cov))
+    }
+    return group.pop() if len(group) == 1 else None
+
+
 # Appendix B quotes these outliers for alpha = 1, 2 and 0.02 (its data scale is unstated).
 FIG_10_OUTLIERS = {1.0: 454.4, 2.0: 819.5, 0.02: 92.7}

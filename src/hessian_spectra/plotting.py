@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .spectrum import count_above_largest_gap  # noqa: E402
 from .storage import atomic_path  # noqa: E402
@@ -38,6 +39,12 @@ def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
     plt.close(fig)
 
 
+def _rank_axis(ax: plt.Axes, label: str) -> None:
+    """An x axis of eigenvalue ranks: labelled, with whole-number ticks only."""
+    ax.set_xlabel(label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _ordered(ax: plt.Axes, eigenvalues: np.ndarray, **style) -> None:
     values = np.sort(eigenvalues)
     ax.plot(np.arange(1, values.size + 1), values, **style)
@@ -52,7 +59,7 @@ def initial_and_final_spectra(initial: np.ndarray, final: np.ndarray, *, title: 
     ):
         _ordered(ax, values, marker=".", markersize=2, linewidth=0.8)
         ax.set_title(name)
-        ax.set_xlabel(RANK_LABEL)
+        _rank_axis(ax, RANK_LABEL)
         ax.text(
             0.03,
             0.95,
@@ -77,7 +84,7 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
     """
     apply_style()
     fig, (full_ax, top_ax) = plt.subplots(1, 2, figsize=(10, 4.0), layout="constrained")
-    for label, values in spectra.items():
+    for series, (label, values) in enumerate(spectra.items()):
         values = np.sort(values)
         above = count_above_largest_gap(values)
         (line,) = full_ax.plot(
@@ -102,23 +109,25 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
                 [above + 0.5] * 2,
                 [largest[above], largest[above - 1]],
                 color=line.get_color(),
-                linewidth=3,
-                alpha=0.35,
+                linewidth=4,
+                alpha=0.8,
+                solid_capstyle="butt",
             )
-            top_ax.annotate(
-                str(above),
-                (above + 0.5, largest[above - 1]),
+            top_ax.annotate(  # beside the bar's middle; series apart, so labels do not overlap
+                f"{label}: {above}",
+                (above + 0.5, float(np.sqrt(largest[above] * largest[above - 1]))),
                 textcoords="offset points",
-                xytext=(3, 3),
+                xytext=(6, -10 * series),
+                va="center",
                 fontsize=8,
                 color=line.get_color(),
             )
-    full_ax.set_xlabel(RANK_LABEL)
+    _rank_axis(full_ax, RANK_LABEL)
     full_ax.set_ylabel(EIGENVALUE_LABEL)
     full_ax.set_title("Whole spectrum")
     full_ax.legend(fontsize=8)
     top_ax.set_yscale("log")
-    top_ax.set_xlabel(f"{RANK_LABEL} (from the largest)")
+    _rank_axis(top_ax, f"{RANK_LABEL} (from the largest)")
     top_ax.set_title(f"Largest {top}; the bar marks the largest gap")
     fig.suptitle(title)
     return fig
@@ -127,16 +136,20 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
 def logistic_regression_spectra(single_blobs, two_blobs) -> plt.Figure:
     """Fig. 10: single-blob spectra against Marchenko-Pastur; two blobs give one outlier.
 
-    `single_blobs` are `logistic.SingleBlob` results (one panel each: histogram of the
-    non-zero eigenvalues, MP density scaled to the same mass); `two_blobs` is a
-    `logistic.TwoBlobs` result (ordered eigenvalues with the BBP prediction).
+    `single_blobs` are `logistic.SingleBlob` results (top row, one panel each: histogram
+    of the non-zero eigenvalues, MP density scaled to the same mass); `two_blobs` are
+    `logistic.TwoBlobs` results (bottom row: ordered eigenvalues with the BBP prediction).
     """
     from .random_matrix import marchenko_pastur_density, marchenko_pastur_edges
 
     apply_style()
-    fig, axes = plt.subplots(
-        1, len(single_blobs) + 1, figsize=(3.2 * (len(single_blobs) + 1), 3.4), layout="constrained"
+    columns = max(len(single_blobs), len(two_blobs))
+    fig, panels = plt.subplots(
+        2, columns, figsize=(3.2 * columns, 6.6), layout="constrained", squeeze=False
     )
+    axes = panels[0]
+    for ax in [*panels[0][len(single_blobs) :], *panels[1][len(two_blobs) :]]:
+        ax.set_visible(False)
     for ax, result in zip(axes, single_blobs, strict=False):
         values = result.eigenvalues
         nonzero = values[np.abs(values) > 1e-9 * np.abs(values).max()]
@@ -170,20 +183,23 @@ def logistic_regression_spectra(single_blobs, two_blobs) -> plt.Figure:
             )
     axes[0].set_ylabel("Density")
     axes[0].legend(fontsize=8, loc="upper right")
-    ax = axes[-1]
-    _ordered(ax, two_blobs.eigenvalues, marker=".", markersize=2, linewidth=0.8)
-    if two_blobs.predicted_outlier is not None:
-        ax.axhline(
-            two_blobs.predicted_outlier,
-            color="black",
-            linestyle="--",
-            linewidth=1,
-            label=f"BBP prediction {two_blobs.predicted_outlier:.3g}",
+    for ax, result in zip(panels[1], two_blobs, strict=False):
+        _ordered(ax, result.eigenvalues, marker=".", markersize=2, linewidth=0.8)
+        if result.predicted_outlier is not None:
+            ax.axhline(
+                result.predicted_outlier,
+                color="black",
+                linestyle="--",
+                linewidth=1,
+                label=f"BBP prediction {result.predicted_outlier:.3g}",
+            )
+            ax.legend(fontsize=8, loc="upper left")
+        ax.set_title(
+            f"two blobs, softmax, alpha = {result.alpha:g}\nlargest {result.eigenvalues[-1]:.3g}",
+            fontsize=9,
         )
-        ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(f"two blobs, softmax, alpha = {two_blobs.alpha:g}", fontsize=9)
-    ax.set_xlabel(RANK_LABEL)
-    ax.set_ylabel(EIGENVALUE_LABEL)
+        _rank_axis(ax, RANK_LABEL)
+    panels[1][0].set_ylabel(EIGENVALUE_LABEL)
     return fig
 
 
@@ -213,12 +229,12 @@ def gauss_newton_spectra(runs: Mapping[str, Mapping[str, np.ndarray]], *, top: i
             bottom_ax.plot(np.arange(1, smallest.size + 1), smallest, label=name, **styles[name])
         top_ax.set_yscale("log")
         top_ax.set_title(f"{label}: largest {top}")
-        top_ax.set_xlabel(f"{RANK_LABEL} (from the largest)")
+        _rank_axis(top_ax, f"{RANK_LABEL} (from the largest)")
         top_ax.set_ylabel(EIGENVALUE_LABEL)
         top_ax.legend(fontsize=8)
         bottom_ax.set_yscale("symlog", linthresh=1e-8)
         bottom_ax.set_title(f"{label}: smallest {top}")
-        bottom_ax.set_xlabel(f"{RANK_LABEL} (from the smallest)")
+        _rank_axis(bottom_ax, f"{RANK_LABEL} (from the smallest)")
     return fig
 
 

@@ -75,3 +75,12 @@ def bbp_outlier(spike: float, alpha: float) -> float | None:
     if spike <= 1 + np.sqrt(alpha):
         return None
     return spike * (1 + alpha / (spike - 1))
+
+
+def bbp_outlier_spread(spike: float, alpha: float, n_samples: int) -> float | None:
+    """Standard deviation of the outlier at finite N for Gaussian data (Paul 2007; Baik &
+    Silverstein 2006): Var = 2 spike^2 (1 - alpha / (spike - 1)^2) / N. The yardstick of
+    "the outlier is where BBP puts it" at the sample size used; None below the transition."""
+    if bbp_outlier(spike, alpha) is None:
+        return None
+    return float(spike * np.sqrt(2 * (1 - alpha / (spike - 1) ** 2) / n_samples))

@@ -14,7 +14,7 @@ from .storage import atomic_path
 COLUMNS = (
     "algorithm", "activation", "M", "cov", "nc",
     "mean", "std", "min", "max",
-    "gap", "ratio", "heur", "cutoff",
+    "gap", "ratio", "heur", "cutoff", "above_paper_cutoff",
     "paper_gap", "paper_ratio", "paper_heur", "paper_cutoff",
 )  # fmt: skip
 COUNTERS = ("gap", "ratio", "heur")
@@ -26,6 +26,7 @@ def table1_row(
     """Our statistics and counts of one spectrum, and the paper's where Table 1 has them."""
     values = np.asarray(eigenvalues, dtype=np.float64)
     reference = paper.TABLE_1.get((algorithm, activation, n_classes, float(cov)), {})
+    paper_cutoff = paper.elbow_cutoff(algorithm, activation, n_classes, cov)
     return {
         "algorithm": algorithm,
         "activation": activation,
@@ -37,6 +38,9 @@ def table1_row(
         "min": float(values.min()),
         "max": float(values.max()),
         **spectrum.outlier_counts(values),
+        "above_paper_cutoff": (
+            None if paper_cutoff is None else int((values > paper_cutoff).sum())
+        ),
         **{f"paper_{key}": reference.get(key) for key in (*COUNTERS, "cutoff")},
     }
 
@@ -52,7 +56,7 @@ def write_csv(rows: Sequence[dict], path: str | os.PathLike) -> None:
 
 def read_csv(path: str | os.PathLike) -> list[dict]:
     """Rows of `write_csv` with their types back (None for empty cells)."""
-    integers = {"M", "nc", *COUNTERS, *(f"paper_{c}" for c in COUNTERS)}
+    integers = {"M", "nc", "above_paper_cutoff", *COUNTERS, *(f"paper_{c}" for c in COUNTERS)}
     texts = {"algorithm", "activation"}
     rows = []
     with open(path, newline="") as handle:
@@ -106,11 +110,15 @@ def display_rows(rows: Iterable[dict]) -> list[list[str]]:
             str(row["nc"]),
             *(_count(row, key) for key in COUNTERS),
             _cutoff(row),
+            "N/A" if row["above_paper_cutoff"] is None else str(row["above_paper_cutoff"]),
         ])  # fmt: skip
     return out
 
 
-HEADER = ("alg-act", "M", "cov", "mean", "std", "nc", "gap", "ratio", "heur", "cutoff")
+HEADER = (
+    "alg-act", "M", "cov", "mean", "std", "nc", "gap", "ratio", "heur", "cutoff",
+    "> paper cutoff",
+)  # fmt: skip
 
 
 def to_markdown(rows: Sequence[dict]) -> str:
@@ -120,6 +128,8 @@ def to_markdown(rows: Sequence[dict]) -> str:
         "One row per trained blob run. `x (y)`: our count x, the paper's y where Table 1 has",
         "that run (`?` unreadable in the source, `N/A` no elbow found). M = parameters,",
         "mean and std of all M eigenvalues, nc = number of clusters (the count to find).",
+        "`> paper cutoff`: eigenvalues above the paper's own elbow cutoff for that run (its",
+        "Table 1 row's, or the one cutoff its (alg, act, cov) group shares in the paper).",
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "|".join("---" for _ in HEADER) + "|",

@@ -12,7 +12,7 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.output.numbers,
         dim=settings["dim"],
         alphas=settings["alphas"],
-        two_blob_alpha=settings["two_blob_alpha"],
+        two_blob_alphas=settings["two_blob_alphas"],
         separation=settings["separation"],
         seed=settings["seed"],
     )

@@ -41,13 +41,14 @@ def figure_logistic_regression(
     *,
     dim: int,
     alphas: Sequence[float],
-    two_blob_alpha: float,
+    two_blob_alphas: Sequence[float],
     separation: float,
     seed: int,
 ) -> None:
-    """Fig. 10 and its numbers (KS distances to Marchenko-Pastur, the BBP check)."""
+    """Fig. 10 and its numbers: one blob per alpha in `alphas` (KS distances to
+    Marchenko-Pastur), two blobs per alpha in `two_blob_alphas` (the BBP check)."""
     single = [logistic.single_blob(dim, alpha, seed) for alpha in alphas]
-    two = logistic.two_blobs(dim, two_blob_alpha, separation, seed)
+    two_blobs = [logistic.two_blobs(dim, alpha, separation, seed) for alpha in two_blob_alphas]
     payload = {
         "single_blob": [
             {
@@ -58,17 +59,21 @@ def figure_logistic_regression(
             }
             for r in single
         ],
-        "two_blobs": {
-            "alpha": two.alpha,
-            "M": int(two.eigenvalues.size),
-            "N": two.n_samples,
-            "spike": two.spike,
-            "predicted_outlier": two.predicted_outlier,
-            "largest": float(two.eigenvalues[-1]),
-            "n_above_bulk": two.count_above_bulk(),
-        },
+        "two_blobs": [
+            {
+                "alpha": two.alpha,
+                "M": int(two.eigenvalues.size),
+                "N": two.n_samples,
+                "spike": two.spike,
+                "predicted_outlier": two.predicted_outlier,
+                "predicted_spread": two.predicted_spread,
+                "largest": float(two.eigenvalues[-1]),
+                "n_above_bulk": two.count_above_bulk(),
+            }
+            for two in two_blobs
+        ],
     }
-    plotting.save_figure(plotting.logistic_regression_spectra(single, two), figure)
+    plotting.save_figure(plotting.logistic_regression_spectra(single, two_blobs), figure)
     storage.write_json(payload, numbers)
     LOG.info("Fig. 10 numbers: %s", payload)
 
