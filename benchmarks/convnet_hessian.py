@@ -8,13 +8,16 @@ Rows: a few rows of each kind are timed and the whole assembly projected from th
   - the rows of each later stage of `StagedHessian` (products through the layers from
     that one on: conv2 onwards, fc1 onwards, fc2);
   then the projected assembly of all 21,840 full rows against the staged one.
-Eigenvalues: torch's eigvalsh (on a copy) and scipy's in-place syevd in float64 and
-  float32 at M = 4,000 and 8,000, extrapolated as M^3 to the MNIST sizes.
+Eigenvalues: torch's eigvalsh (on a copy) and the in-place syevd in float64 and float32
+  at M = 4,000 and 8,000, extrapolated as M^3 to the MNIST sizes; beside them, LAPACK's
+  two-stage reduction (`?syevd_2stage`, from numpy's bundled OpenBLAS), which is faster
+  on many cores for eigenvalues only: the alternative the workflow does not use.
 With --assemble, the whole convnet Hessian is also built for real through
 `hessian_file.assemble` (2 workers, as the workflow does) and timed.
 
     python benchmarks/convnet_hessian.py              # about 3 minutes
     python benchmarks/convnet_hessian.py --assemble   # plus the real assembly
+    python benchmarks/convnet_hessian.py --eigen-only # the eigensolvers alone
 
 It prints figures and ratios; nothing is asserted. The data are random MNIST-shaped
 inputs (the cost does not depend on the pixel values).
@@ -23,6 +26,7 @@ inputs (the cost does not depend on the pixel values).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from hessian_spectra import hessian_file, models, spectrum
 from hessian_spectra.curvature import (
@@ -103,6 +108,21 @@ def rows_report() -> None:
           f"({all_full / by_stage:.1f}x faster)")  # fmt: skip
 
 
+def two_stage_eigenvalues(array: np.ndarray) -> np.ndarray:
+    """Eigenvalues by LAPACKE ?syevd_2stage from numpy's ILP64 OpenBLAS, in place."""
+    library = next((Path(np.__file__).parents[1] / "numpy.libs").glob("libscipy_openblas64_*"))
+    name = {np.float64: "dsyevd_2stage", np.float32: "ssyevd_2stage"}[array.dtype.type]
+    solve = getattr(ctypes.CDLL(str(library)), f"scipy_LAPACKE_{name}64_")
+    solve.restype = ctypes.c_int64
+    values = np.empty(array.shape[0], dtype=array.dtype)
+    size, column_major = ctypes.c_int64(array.shape[0]), ctypes.c_int(102)
+    data, out = array.ctypes.data_as(ctypes.c_void_p), values.ctypes.data_as(ctypes.c_void_p)
+    info = solve(column_major, ctypes.c_char(b"N"), ctypes.c_char(b"U"), size, data, size, out)
+    if info != 0:
+        raise RuntimeError(f"{name} failed with info = {info}")
+    return values
+
+
 def eigen_report() -> None:
     print(f"dense eigenvalues, {THREADS} threads (extrapolated as M^3 from M = 8,000)")
     rng = np.random.default_rng(0)
@@ -121,6 +141,15 @@ def eigen_report() -> None:
             measured[(dim, plan.precision, plan.solver)] = time.perf_counter() - began
             print(f"  M = {dim:,} {plan.precision} {plan.solver:9s} "
                   f"{measured[(dim, plan.precision, plan.solver)]:7.1f} s")  # fmt: skip
+        for precision in (np.float64, np.float32):
+            array = a.astype(precision)
+            began = time.perf_counter()
+            with threadpool_limits(limits=THREADS, user_api="blas"):
+                two_stage_eigenvalues(array)
+            seconds = time.perf_counter() - began
+            in_place = measured[(dim, np.dtype(precision).name, "in-place")]
+            print(f"  M = {dim:,} {np.dtype(precision).name} 2-stage   {seconds:7.1f} s "
+                  f"({seconds / in_place:.2f}x the in-place syevd; not used)")  # fmt: skip
     cap = 22_000 << 20
     total = 0.0
     for name, dim in MNIST_SIZES.items():
@@ -149,9 +178,11 @@ def assemble_report() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assemble", action="store_true", help="also build the real matrix")
+    parser.add_argument("--eigen-only", action="store_true", help="only the eigensolvers")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
-    rows_report()
+    if not args.eigen_only:
+        rows_report()
     eigen_report()
     if args.assemble:
         assemble_report()

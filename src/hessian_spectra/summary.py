@@ -17,6 +17,11 @@ def _verdict(holds: bool | None) -> str:
     return {True: "**holds**", False: "**does not hold**", None: "**mixed**"}[holds]
 
 
+def _verdict_over(hits: Sequence[bool]) -> str:
+    """Holds where every case does, does not where none does, mixed otherwise."""
+    return _verdict(True if all(hits) else (False if not any(hits) else None))
+
+
 def _paper_cutoff_lines(rows: Sequence[dict]) -> list[str]:
     """The count above the paper's own elbow cutoffs, beside the kneed elbow: absolute
     cutoffs depend on the scale of the spectrum, so they transfer only where our scale
@@ -110,7 +115,7 @@ def _logistic_lines(logistic: Mapping) -> list[str]:
     lines += [
         "",
         "Claim: the bulk follows the Marchenko-Pastur law of ratio M/N: "
-        + _verdict(all(fits) if all(fits) or not any(fits) else None)
+        + _verdict_over(fits)
         + f" ({sum(fits)}/{len(fits)} fits below the critical value).",
         "",
     ]
@@ -132,7 +137,7 @@ def _logistic_lines(logistic: Mapping) -> list[str]:
     lines += [
         "",
         "Claim: two blobs give exactly one outlier, where BBP puts it: "
-        + _verdict(all(hits) if all(hits) or not any(hits) else None)
+        + _verdict_over(hits)
         + f" ({sum(hits)}/{len(hits)}; the spread is the outlier's standard deviation at "
         "this N for Gaussian data, 2 l^2 (1 - alpha / (l - 1)^2) / N in variance, Paul 2007, "
         "times the Hessian's factor 1/2).",
