@@ -83,7 +83,19 @@ def test_agreement_counts_exact_and_near_hits():
 
 
 LOGISTIC = {
-    "single_blob": [{"alpha": 1.0, "M": 100, "N": 100, "ks_distance": 0.02}],
+    "single_blob": [
+        {
+            "alpha": 1.0,
+            "M": 100,
+            "N": 100,
+            "ks_distance": 0.02,
+            "ks_critical": 0.03,
+            "ks_wrong_variance": 0.04,
+            "ks_wrong_ratio": 0.09,
+            "ks_draws": 40,
+            "ks_error": 0.1,
+        }
+    ],
     "two_blobs": [
         {
             "alpha": 0.1,
@@ -99,6 +111,7 @@ LOGISTIC = {
 }
 GAUSS_NEWTON = {
     "run": {
+        "M": 150,
         "rank_G": 90,
         "rank_bound": 100,
         "min_G": -1e-18,
@@ -106,6 +119,7 @@ GAUSS_NEWTON = {
         "min_H": -0.1,
         "max_H": 1.0,
         "min_R": -0.2,
+        "norm_R_over_max_H": 0.05,
         "top_k_relative_difference": 0.01,
     },
 }
@@ -135,7 +149,9 @@ def test_summary_marks_claims_that_the_numbers_show():
     assert "paper's own elbow cutoffs (Table 1's last column, for the 2 runs" in text
     assert "k=2: 2, k=5: 5" in text and "**holds** (2/2)" in text
     assert "below 0.1 in 2/2 runs" in text
-    assert "(1/1 fits below the critical value)" in text
+    assert "ratio M/N: **holds** (1/1 below the critical value" in text
+    assert "in variance at 1/1 ratios and in ratio at 1/1" in text
+    assert "lambda_max(G): **holds** (1/1 runs where N(k-1) < M)" in text
     assert "| 0.1 | 1000 | 1 | 5.1 | 5 | 0.2 | yes |" in text
     assert "where BBP puts it: **holds** (1/1" in text
     assert text.count("**does not hold**") == 0
@@ -155,11 +171,23 @@ def test_summary_marks_claims_that_the_numbers_show():
         ),
         (
             lambda rows, log, ggn: ggn["run"].update(rank_G=101),
-            "rank(G) <= N (k - 1): **does not hold**",
+            "lambda_max(G): **does not hold** (0/1 runs where N(k-1) < M)",
         ),
         (
-            lambda rows, log, ggn: ggn["run"].update(min_R=-0.05),
-            "(lambda_min(R) <= lambda_min(H), Weyl's inequality with G >= 0): **does not hold**",
+            lambda rows, log, ggn: ggn["run"].update(rank_bound=200, rank_G=190),
+            "**not testable here** (N(k-1) >= M in every run",
+        ),
+        (
+            lambda rows, log, ggn: ggn["run"].update(min_G=-1e-12),
+            "lambda_max(G)): **does not hold**; so by Weyl",
+        ),
+        (
+            lambda rows, log, ggn: ggn["run"].update(norm_R_over_max_H=0.4),
+            "R is small: norm(R) < 0.1 lambda_max(H): **does not hold** (0/1)",
+        ),
+        (
+            lambda rows, log, ggn: log["single_blob"][0].update(ks_distance=0.04),
+            "Marchenko-Pastur law of ratio M/N: **does not hold**",
         ),
     ],
 )

@@ -105,3 +105,37 @@ def two_blobs(dim: int, alpha: float, separation: float, seed: int) -> TwoBlobs:
         SOFTMAX_CURVATURE_AT_ZERO,
         None if spread is None else SOFTMAX_CURVATURE_AT_ZERO * spread,
     )
+
+
+@dataclass(frozen=True)
+class KSCalibration:
+    """How far a correct single-blob spectrum lies from Marchenko-Pastur by chance, and how
+    far this sample lies from a law that is `error` off in variance or in ratio."""
+
+    critical: float  # the 95th percentile of the KS distance over independent draws
+    wrong_variance: float
+    wrong_ratio: float
+    draws: int
+    error: float
+
+
+def calibrate_ks(result: SingleBlob, dim: int, seed: int, *, draws: int = 40, error: float = 0.1):
+    """A Monte Carlo yardstick for the KS distance of `result` (drawn with `seed`).
+
+    Eigenvalues are not independent samples, so 1.36 / sqrt(M) is far too lenient: it
+    also passes a law with a 30 % wrong variance. The critical value is instead the 95th
+    percentile over `draws` fresh samples (seeds seed + 1, ...); the check has power
+    where the KS distances of `result` to the laws `error` off exceed it.
+    """
+    alpha = dim / result.n_samples
+    null = [single_blob(dim, alpha, seed + 1 + draw).ks_distance for draw in range(draws)]
+    values, variance = result.eigenvalues, result.variance
+    return KSCalibration(
+        critical=float(np.quantile(null, 0.95)),
+        wrong_variance=random_matrix.kolmogorov_smirnov(
+            values, result.alpha, variance * (1 + error)
+        ),
+        wrong_ratio=random_matrix.kolmogorov_smirnov(values, result.alpha * (1 + error), variance),
+        draws=draws,
+        error=error,
+    )

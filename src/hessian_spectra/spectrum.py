@@ -175,10 +175,12 @@ def dense_eigenvalues(matrix: np.ndarray, device: str | torch.device = "cpu") ->
     return solve_dense(torch.from_numpy(matrix).to(device), plan)
 
 
-def numerical_rank(eigenvalues: np.ndarray, rtol: float = 1e-10) -> int:
-    """How many eigenvalues of a positive semi-definite matrix exceed `rtol` times the
-    largest: its rank, with round-off zeros left out (G's rank against N (k - 1))."""
-    return int((eigenvalues > rtol * eigenvalues.max()).sum())
+def numerical_rank(eigenvalues: np.ndarray) -> int:
+    """How many eigenvalues of a positive semi-definite float64 matrix exceed its round-off
+    floor M eps max|lambda| (`round_off_floor`): its rank, with the zeros that round-off
+    smears into tiny values of either sign left out (G's rank against N (k - 1)). Tied to
+    round-off, not to a chosen tolerance, on which the rank would otherwise depend."""
+    return int((eigenvalues > round_off_floor(eigenvalues, "float64")).sum())
 
 
 def round_off_floor(

@@ -12,6 +12,8 @@ import numpy as np
 
 from .tables import COUNTERS, agreement
 
+EPS64 = float(np.finfo(np.float64).eps)
+
 
 def _verdict(holds: bool | None) -> str:
     return {True: "**holds**", False: "**does not hold**", None: "**mixed**"}[holds]
@@ -101,22 +103,31 @@ def _logistic_lines(logistic: Mapping) -> list[str]:
     lines = [
         "## Logistic regression on one blob follows Marchenko-Pastur (Appendix B, Fig. 10)",
         "",
-        "| alpha = M/N | M | N | KS distance to MP | 5% critical value 1.36/sqrt(M) |",
-        "|---:|---:|---:|---:|---:|",
+        "| alpha = M/N | M | N | KS distance to MP | Monte Carlo 95% critical value | "
+        "KS to MP with a 10% wrong variance | ... with a 10% wrong ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    fits = []
+    fits, variance_power, ratio_power = [], [], []
     for entry in logistic["single_blob"]:
-        critical = 1.36 / np.sqrt(entry["M"])
+        critical = entry["ks_critical"]
         fits.append(entry["ks_distance"] < critical)
+        variance_power.append(entry["ks_wrong_variance"] > critical)
+        ratio_power.append(entry["ks_wrong_ratio"] > critical)
         lines.append(
             f"| {entry['alpha']:g} | {entry['M']} | {entry['N']} | "
-            f"{entry['ks_distance']:.4f} | {critical:.4f} |"
+            f"{entry['ks_distance']:.4f} | {critical:.4f} | "
+            f"{entry['ks_wrong_variance']:.4f} | {entry['ks_wrong_ratio']:.4f} |"
         )
+    draws = logistic["single_blob"][0]["ks_draws"] if logistic["single_blob"] else 0
     lines += [
         "",
         "Claim: the bulk follows the Marchenko-Pastur law of ratio M/N: "
         + _verdict_over(fits)
-        + f" ({sum(fits)}/{len(fits)} fits below the critical value).",
+        + f" ({sum(fits)}/{len(fits)} below the critical value, the 95th percentile of the "
+        f"KS distance over {draws} independent draws of the same experiment; eigenvalues are "
+        "not independent samples, so 1.36/sqrt(M) would be far too lenient). The check "
+        f"tells a 10% error from the true law in variance at {sum(variance_power)}/"
+        f"{len(fits)} ratios and in ratio at {sum(ratio_power)}/{len(fits)}.",
         "",
     ]
     lines += [
@@ -146,37 +157,43 @@ def _logistic_lines(logistic: Mapping) -> list[str]:
     return lines
 
 
+# Section 2.2: near a minimum the residual term R is small against the outliers of G.
+R_SMALL_LIMIT = 0.1
+
+
 def _gauss_newton_lines(gauss_newton: Mapping) -> list[str]:
     lines = [
-        "## H = G + R: the Gauss-Newton term G carries the outliers, R the negative "
-        "eigenvalues (Sec. 2.2)",
+        "## H = G + R: the Gauss-Newton term G carries the outliers, R is small (Sec. 2.2)",
         "",
-        "| run | rank G | bound N(k-1) | lambda_min(G) / lambda_max(G) | lambda_min(H) | "
-        "lambda_min(R) | top-k of H vs G (max rel. diff) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| run | M | rank G (above round-off) | bound N(k-1) | lambda_min(G) / lambda_max(G) "
+        "| lambda_min(H) | lambda_min(R) | norm(R) / lambda_max(H) | top-k of H vs G |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    checks = []
+    ranks, psd, small = [], [], []
     for run, entry in gauss_newton.items():
+        dim, bound = entry["M"], entry["rank_bound"]
+        ratio = entry["norm_R_over_max_H"]
         lines.append(
-            f"| {run} | {entry['rank_G']} | {entry['rank_bound']} | "
+            f"| {run} | {dim} | {entry['rank_G']} | {bound} | "
             f"{entry['min_G'] / entry['max_G']:.1e} | {entry['min_H']:.3e} | "
-            f"{entry['min_R']:.3e} | {entry['top_k_relative_difference']:.2e} |"
+            f"{entry['min_R']:.3e} | {ratio:.3f} | {entry['top_k_relative_difference']:.2e} |"
         )
-        checks.append((
-            entry["rank_G"] <= entry["rank_bound"],
-            entry["min_G"] >= -1e-10 * entry["max_G"],
-            entry["min_R"] <= entry["min_H"] + 1e-10 * entry["max_H"],
-        ))  # fmt: skip
-    rank_ok, psd_ok, negative_ok = (all(column) for column in zip(*checks, strict=True))
+        if bound < dim:  # else every rank meets it: nothing to test
+            ranks.append(entry["rank_G"] <= bound)
+        psd.append(entry["min_G"] >= -dim * EPS64 * entry["max_G"])
+        small.append(ratio < R_SMALL_LIMIT)
+    rank_claim = (
+        _verdict_over(ranks) + f" ({sum(ranks)}/{len(ranks)} runs where N(k-1) < M)"
+        if ranks
+        else "**not testable here** (N(k-1) >= M in every run, so any rank meets it)"
+    )
     lines += [
         "",
-        "Claim: rank(G) <= N (k - 1): " + _verdict(rank_ok) + ". "
-        "G is positive semi-definite (lambda_min(G) >= -1e-10 lambda_max(G)): "
-        + _verdict(psd_ok)
-        + ". The negative eigenvalues of H come from R "
-        "(lambda_min(R) <= lambda_min(H), Weyl's inequality with G >= 0): "
-        + _verdict(negative_ok)
-        + ".",
+        "Claim: rank(G) <= N (k - 1), the rank counted above G's round-off floor M eps "
+        f"lambda_max(G): {rank_claim}. G is positive semi-definite (lambda_min(G) >= -M eps "
+        f"lambda_max(G)): {_verdict_over(psd)}; so by Weyl's inequality the negative "
+        "eigenvalues of H come from R. R is small: norm(R) < "
+        f"{R_SMALL_LIMIT:g} lambda_max(H): {_verdict_over(small)} ({sum(small)}/{len(small)}).",
         "",
     ]
     return lines

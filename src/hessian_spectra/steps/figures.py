@@ -48,6 +48,7 @@ def figure_logistic_regression(
     """Fig. 10 and its numbers: one blob per alpha in `alphas` (KS distances to
     Marchenko-Pastur), two blobs per alpha in `two_blob_alphas` (the BBP check)."""
     single = [logistic.single_blob(dim, alpha, seed) for alpha in alphas]
+    calibrations = [logistic.calibrate_ks(result, dim, seed) for result in single]
     two_blobs = [logistic.two_blobs(dim, alpha, separation, seed) for alpha in two_blob_alphas]
     payload = {
         "single_blob": [
@@ -56,8 +57,13 @@ def figure_logistic_regression(
                 "M": int(r.eigenvalues.size),
                 "N": r.n_samples,
                 "ks_distance": r.ks_distance,
+                "ks_critical": c.critical,
+                "ks_wrong_variance": c.wrong_variance,
+                "ks_wrong_ratio": c.wrong_ratio,
+                "ks_draws": c.draws,
+                "ks_error": c.error,
             }
-            for r in single
+            for r, c in zip(single, calibrations, strict=True)
         ],
         "two_blobs": [
             {
@@ -117,6 +123,7 @@ def figure_gauss_newton(
             "min_G": float(g.min()), "max_G": float(g.max()),
             "min_H": float(h.min()), "max_H": float(h.max()),
             "min_R": float(r.min()), "max_R": float(r.max()),
+            "norm_R_over_max_H": float(np.abs(r).max() / h.max()),
             "negative_H": int((h < 0).sum()), "negative_R": int((r < 0).sum()),
             "top_k_relative_difference": float(np.abs(top_h - top_g).max() / top_h.max()),
         }  # fmt: skip
