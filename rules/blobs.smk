@@ -24,9 +24,9 @@ rule train_sgd:
         dataset="results/blobs/data/k{k}-cov{cov}.h5",
     output:
         **blob_checkpoints("sgd"),
-        history="results/blobs/runs/sgd-{act}-k{k}-cov{cov}/history.csv",
+        history=training_file("sgd", "history.csv"),
     log:
-        "results/logs/train/sgd-{act}-k{k}-cov{cov}.log",
+        f"results/logs/train/{training_run('sgd')}.log",
     conda:
         ENV
     threads: 1
@@ -34,7 +34,7 @@ rule train_sgd:
         mem_mb=2048,
         runtime=60,
     params:
-        run="sgd-{act}-k{k}-cov{cov}",
+        run=training_run("sgd"),
         training=plain(config["blobs"]["train"]["sgd"]),
         model=plain(config["blobs"]["model"]),
     script:
@@ -44,10 +44,10 @@ rule train_sgd:
 use rule train_sgd as train_gd with:
     output:
         **blob_checkpoints("gd"),
-        history="results/blobs/runs/gd-{act}-k{k}-cov{cov}/history.csv",
+        history=training_file("gd", "history.csv"),
     log:
-        "results/logs/train/gd-{act}-k{k}-cov{cov}.log",
+        f"results/logs/train/{training_run('gd')}.log",
     params:
-        run="gd-{act}-k{k}-cov{cov}",
+        run=training_run("gd"),
         training=plain(config["blobs"]["train"]["gd"]),
         model=plain(config["blobs"]["model"]),

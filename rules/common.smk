@@ -130,12 +130,20 @@ def check_batch_sizes():
 check_batch_sizes()
 
 
+def training_run(algorithm):
+    """BLOB_RUN with the algorithm filled in: each training rule is one algorithm's."""
+    return BLOB_RUN.replace("{alg}", algorithm)
+
+
+def training_file(algorithm, name):
+    return blob_file("runs", name).replace("{alg}", algorithm)
+
+
 def blob_checkpoints(algorithm):
     """Named outputs of a training run: init, step<N> for each checkpoint step, final."""
     steps = config["blobs"]["train"][algorithm]["checkpoint_steps"]
     names = ["init", *(f"step{step}" for step in steps), "final"]
-    pattern = f"results/blobs/runs/{algorithm}-{{act}}-k{{k}}-cov{{cov}}/checkpoints"
-    return {name: f"{pattern}/{name}.pt" for name in names}
+    return {name: training_file(algorithm, f"checkpoints/{name}.pt") for name in names}
 
 
 def get_hessian_parts(wildcards):
@@ -148,12 +156,15 @@ def get_hessian_parts(wildcards):
     ]
 
 
-def get_blob_parameter_count(wildcards):
+def blob_parameter_count(n_classes):
+    blobs = config["blobs"]
     return mlp_parameter_count(
-        config["blobs"]["data"]["dim"],
-        config["blobs"]["model"]["hidden"],
-        int(wildcards.k),
+        blobs["data"]["dim"], blobs["model"]["hidden"], n_classes
     )
+
+
+def get_blob_parameter_count(wildcards):
+    return blob_parameter_count(int(wildcards.k))
 
 
 def blob_run_table(runs):
@@ -217,13 +228,10 @@ def fig_ggn_inputs():
 
 def fig_ggn_mem_mb(wildcards):
     """Two float64 matrices of the largest run, and their eigensolver workspace."""
-    dims = (
-        mlp_parameter_count(
-            config["blobs"]["data"]["dim"], config["blobs"]["model"]["hidden"], k
-        )
-        for k in (run["n_classes"] for run in FIG_GGN_RUNS.values())
+    return 2 * max(
+        spectrum_job_mem_mb(blob_parameter_count(run["n_classes"]))
+        for run in FIG_GGN_RUNS.values()
     )
-    return 2 * max(spectrum_job_mem_mb(dim) for dim in dims)
 
 
 # --- MNIST-1K (Sections 3.2-3.4) ----------------------------------------------------------
