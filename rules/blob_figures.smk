@@ -1,6 +1,6 @@
 # The blob experiments' figures and Table 1, each from the spectra it shows: Fig. 1 (one run
-# at init and at the end), Fig. 2 (the fig2 runs by k), Table 1 (the whole grid) and the
-# Gauss-Newton decomposition H = G + R.
+# at init and at the end), Fig. 2 (the fig2 runs by k), Table 1 (the whole grid), GD
+# against SGD, and the Gauss-Newton decomposition H = G + R.
 
 
 rule fig1:
@@ -8,11 +8,12 @@ rule fig1:
         initial=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "init"),
         final=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "final"),
     output:
-        reported(
+        figure=reported(
             "results/fig1.pdf",
             caption="../report/fig1.rst",
             category="2.1 A first look at the spectrum",
         ),
+        numbers="results/fig1.json",
     log:
         "results/logs/fig1.log",
     conda:
@@ -53,7 +54,7 @@ rule fig2:
 
 rule table1:
     input:
-        **{run: blob_spectrum(run) for run in TABLE1_RUNS},
+        **table1_inputs(),
     output:
         csv="results/table1.csv",
         markdown=reported(
@@ -74,6 +75,26 @@ rule table1:
         runs=TABLE1_RUNS,
     script:
         "../workflow/scripts/table1.py"
+
+
+# GD against SGD from the same start at every grid point both algorithms train.
+rule gd_vs_sgd:
+    input:
+        **gd_vs_sgd_inputs(),
+    output:
+        "results/gd_vs_sgd.json",
+    log:
+        "results/logs/gd_vs_sgd.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=5,
+    params:
+        pairs=GD_VS_SGD_PAIRS,
+    script:
+        "../workflow/scripts/gd_vs_sgd.py"
 
 
 # fig_ggn reads the spectrum of H that rule spectrum stored, and diagonalises only G and

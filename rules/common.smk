@@ -198,6 +198,57 @@ TABLE1_RUNS = blob_run_table(
     for cov in config["table1"]["cov"]
 )
 FIG_GGN_RUNS = blob_run_table(config["fig_ggn"]["runs"])
+
+
+def blob_history(run):
+    return f"results/blobs/runs/{run}/history.csv"
+
+
+def table1_inputs():
+    """Per grid run: its final spectrum and its training history (where it stopped)."""
+    return {
+        f"{kind} {run}": path(run)
+        for run in TABLE1_RUNS
+        for kind, path in (("spectrum", blob_spectrum), ("history", blob_history))
+    }
+
+
+def gd_vs_sgd_pairs():
+    """(activation, k, cov) -> {activation, n_classes, cov} for each grid point that
+    table1.algorithms trains with both GD and SGD."""
+    grid = config["table1"]
+    if not {"gd", "sgd"} <= set(grid["algorithms"]):
+        return {}
+    return {
+        run_id("gd", act, k, cov).removeprefix("gd-"): {
+            "activation": act,
+            "n_classes": k,
+            "cov": float(cov),
+        }
+        for act in grid["activations"]
+        for k in grid["n_classes"]
+        for cov in grid["cov"]
+    }
+
+
+GD_VS_SGD_PAIRS = gd_vs_sgd_pairs()
+
+
+def gd_vs_sgd_inputs():
+    """Per pair and algorithm: the initial and final points and the final spectrum, named
+    "<alg> <init|final|spectrum> <pair>"."""
+    inputs = {}
+    for pair, settings in GD_VS_SGD_PAIRS.items():
+        for alg in ("gd", "sgd"):
+            run = run_id(alg, **settings)
+            for point in ("init", "final"):
+                inputs[f"{alg} {point} {pair}"] = (
+                    f"results/blobs/runs/{run}/checkpoints/{point}.pt"
+                )
+            inputs[f"{alg} spectrum {pair}"] = blob_spectrum(run)
+    return inputs
+
+
 FIG2_RUNS = {f"k = {k}": figure_run("fig2", k) for k in config["fig2"]["n_classes"]}
 
 
@@ -361,6 +412,8 @@ def summary_inputs():
         "logistic": "results/fig10.json",
         "gauss_newton": "results/fig_ggn.json",
     }
+    if GD_VS_SGD_PAIRS:
+        inputs["gd_vs_sgd"] = "results/gd_vs_sgd.json"
     if config["summary"]["include_mnist"]:
         inputs |= {
             "mnist_fc": "results/mnist_fc.json",

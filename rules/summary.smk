@@ -19,5 +19,10 @@ rule summary:
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        gradient_tolerances={
+            alg: config["blobs"]["train"][alg]["gradient_tolerance"]
+            for alg in config["table1"]["algorithms"]
+        },
     script:
         "../workflow/scripts/summary.py"

@@ -7,6 +7,8 @@ import pytest
 
 from hessian_spectra import paper, summary, tables
 
+STOPPED = {"steps": 12_300, "gradient_norm": 9.9e-5}  # where a run's training stopped
+
 
 def spectrum_with(outliers: int) -> np.ndarray:
     bulk = np.concatenate([-np.geomspace(3e-4, 1e-6, 100), np.linspace(1e-2, 1e-3, 200)])
@@ -15,7 +17,7 @@ def spectrum_with(outliers: int) -> np.ndarray:
 
 def test_row_has_our_counts_and_the_papers():
     row = tables.table1_row(
-        spectrum_with(10), algorithm="gd", activation="relu", n_classes=10, cov=1
+        spectrum_with(10), algorithm="gd", activation="relu", n_classes=10, cov=1, **STOPPED
     )
     assert row["M"] == 310 and row["nc"] == 10
     assert (row["ratio"], row["heur"]) == (10, 10)
@@ -25,7 +27,9 @@ def test_row_has_our_counts_and_the_papers():
 
 def test_row_counts_above_the_papers_own_cutoff():
     values = spectrum_with(10)
-    row = tables.table1_row(values, algorithm="gd", activation="relu", n_classes=10, cov=1)
+    row = tables.table1_row(
+        values, algorithm="gd", activation="relu", n_classes=10, cov=1, **STOPPED
+    )
     assert row["above_paper_cutoff"] == np.count_nonzero(values > 0.003) == 10 + 155
 
 
@@ -45,16 +49,18 @@ def test_the_papers_cutoff_of_a_grid_point(point, cutoff):
 
 def test_row_outside_the_papers_table_has_no_paper_counts():
     row = tables.table1_row(
-        spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10
+        spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10, **STOPPED
     )
     assert all(row[f"paper_{key}"] is None for key in ("gap", "ratio", "heur", "cutoff"))
 
 
 def test_csv_round_trip_keeps_types_and_missing_values(tmp_path):
     rows = [
-        tables.table1_row(spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1),
         tables.table1_row(
-            np.array([-1.0, 0.5]), algorithm="gd", activation="tanh", n_classes=2, cov=1
+            spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1, **STOPPED
+        ),
+        tables.table1_row(
+            np.array([-1.0, 0.5]), algorithm="gd", activation="tanh", n_classes=2, cov=1, **STOPPED
         ),
     ]
     tables.write_csv(rows, tmp_path / "t.csv")
@@ -64,11 +70,16 @@ def test_csv_round_trip_keeps_types_and_missing_values(tmp_path):
 
 def test_markdown_and_latex_show_ours_beside_the_papers():
     rows = [
-        tables.table1_row(spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1),
-        tables.table1_row(spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10),
+        tables.table1_row(
+            spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1, **STOPPED
+        ),
+        tables.table1_row(
+            spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10, **STOPPED
+        ),
     ]
     markdown = tables.to_markdown(rows)
     assert "| SGD relu | 305 | 1 |" in markdown
+    assert "| 12,300 | 9.9e-05 |" in markdown
     # gap, ratio, elbow: ours (the paper's), then our cutoff (the paper's)
     assert "| 1 (6) | 5 (7) | 5 (7) | 0.01 (0.002) |" in markdown
     assert "| 2 | 1 | 2 | 2 | 0.01 |" in markdown  # no paper row: our numbers alone
@@ -125,10 +136,17 @@ GAUSS_NEWTON = {
 }
 
 
-def rows_for(counts: dict[int, int]) -> list[dict]:
+TOLERANCES = {"sgd": 1e-4}
+
+
+def render(rows, logistic=LOGISTIC, gauss_newton=GAUSS_NEWTON, **sections) -> str:
+    return summary.render(rows, logistic, gauss_newton, gradient_tolerances=TOLERANCES, **sections)
+
+
+def rows_for(counts: dict[int, int], algorithm: str = "sgd") -> list[dict]:
     return [
         {
-            "algorithm": "sgd",
+            "algorithm": algorithm,
             "activation": "relu",
             "cov": 1.0,
             "nc": k,
@@ -138,13 +156,15 @@ def rows_for(counts: dict[int, int]) -> list[dict]:
             "above_paper_cutoff": c,
             "min": -1e-4,
             "max": 1.0,
+            "steps": 1000 * k,
+            "gradient_norm": 9e-5,
         }
         for k, c in counts.items()
     ]
 
 
 def test_summary_marks_claims_that_the_numbers_show():
-    text = summary.render(rows_for({2: 2, 5: 5}), LOGISTIC, GAUSS_NEWTON)
+    text = render(rows_for({2: 2, 5: 5}))
     assert "within one of k in 2/2 runs: **holds**" in text
     assert "paper's own elbow cutoffs (Table 1's last column, for the 2 runs" in text
     assert "k=2: 2, k=5: 5" in text and "**holds** (2/2)" in text
@@ -199,7 +219,7 @@ def test_summary_refuses_claims_the_numbers_contradict(change, expected):
     }
     gauss_newton = {"run": dict(GAUSS_NEWTON["run"])}
     change(rows, logistic, gauss_newton)
-    assert expected in summary.render(rows, logistic, gauss_newton)
+    assert expected in render(rows, logistic, gauss_newton)
 
 
 def mnist_fc_numbers(shares=(0.01, 0.012), precisions=("float64", "float64")) -> dict:
@@ -221,13 +241,13 @@ def test_summary_mnist_claims():
         "SB (batch 10)": {"largest": 2.0, "negative_to_largest": 0.1},
         "LB (batch 512)": {"largest": 5.0, "negative_to_largest": 0.05},
     }
-    text = summary.render(rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, fc, conv)
+    text = render(rows_for({2: 2}), mnist_fc=fc, mnist_conv=conv)
     assert "varies by a factor 1.50" in text
     assert "change with the size of the network: **holds**" in text
     assert "(LB / SB = 2.50)" in text and "LB has larger outliers: **holds**" in text
     conv["LB (batch 512)"]["largest"] = 1.0
-    assert "LB has larger outliers: **does not hold**" in summary.render(
-        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, fc, conv
+    assert "LB has larger outliers: **does not hold**" in render(
+        rows_for({2: 2}), mnist_fc=fc, mnist_conv=conv
     )
 
 
@@ -245,9 +265,7 @@ def test_summary_negative_share_verdict_can_fail(shares, precisions, verdict):
     reduced-precision spectrum is left out of the test and named."""
     conv = {"SB (batch 10)": {"largest": 2.0, "negative_to_largest": 0.1},
             "LB (batch 512)": {"largest": 5.0, "negative_to_largest": 0.05}}  # fmt: skip
-    text = summary.render(
-        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, mnist_fc_numbers(shares, precisions), conv
-    )
+    text = render(rows_for({2: 2}), mnist_fc=mnist_fc_numbers(shares, precisions), mnist_conv=conv)
     assert f"stays the same as the net widens: {verdict}" in text
     assert ("Left out of that test: hidden = 70" in text) == ("float32" in precisions)
 
@@ -275,17 +293,52 @@ def cifar_numbers(**line_changes) -> dict:
 
 
 def test_summary_cifar_claims():
-    text = summary.render(rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, cifar=cifar_numbers())
+    text = render(rows_for({2: 2}), cifar=cifar_numbers())
     assert "a gain of +1.00 points" in text and "ends more accurate" in text
     assert "the loss jumps when the batch shrinks: **holds**" in text
     assert "no barrier between LB and SB: **holds**" in text
     assert "(LB is sharper): **holds**" in text
     assert "(LB / SB = 4.00)" in text and "as on MNIST: **holds**" in text
-    barrier = summary.render(
-        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, cifar=cifar_numbers(train_barrier=0.2)
-    )
+    barrier = render(rows_for({2: 2}), cifar=cifar_numbers(train_barrier=0.2))
     assert "no barrier between LB and SB: **does not hold**" in barrier
-    flat_lb = summary.render(
-        rows_for({2: 2}), LOGISTIC, GAUSS_NEWTON, cifar=cifar_numbers(train_rise_beyond_lb=0.5)
-    )
+    flat_lb = render(rows_for({2: 2}), cifar=cifar_numbers(train_rise_beyond_lb=0.5))
     assert "(LB is sharper): **does not hold**" in flat_lb
+
+
+def test_summary_says_whether_every_run_stopped_at_its_tolerance():
+    rows = rows_for({2: 2, 5: 5}) + rows_for({2: 2}, algorithm="gd")
+    text = summary.render(
+        rows, LOGISTIC, GAUSS_NEWTON, gradient_tolerances={"sgd": 1e-4, "gd": None}
+    )
+    assert "SGD runs until the full-batch gradient norm is below 0.0001" in text
+    assert "not at the step cap: **holds** (2/2)" in text
+    assert "GD: a fixed number of steps (2,000 to 2,000 steps" in text
+    rows[1]["gradient_norm"] = 2e-4  # the k = 5 run hit its step cap
+    assert "not at the step cap: **mixed** (1/2)" in render(rows)
+
+
+def gd_vs_sgd_numbers(steps_sgd: int = 2100, same_start: bool = True) -> dict:
+    return {
+        "relu-k2-cov1": {
+            "activation": "relu", "nc": 2, "cov": 1.0, "steps_gd": 2000,
+            "steps_sgd": steps_sgd, "same_start": same_start, "travelled_gd": 10.0,
+            "travelled_sgd": 10.5, "distance": 0.5, "relative_distance": 0.05,
+            "max_gd": 1.0, "max_sgd": 1.1, "spectrum_difference": 0.1,
+        }
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("steps_sgd", "verdict"),
+    [(2100, "**holds** (1/1 grid points"), (2300, "**does not hold** (0/1 grid points")],
+)
+def test_summary_gd_against_sgd_verdict_can_fail(steps_sgd, verdict):
+    rows = rows_for({2: 2}) + rows_for({2: 3}, algorithm="gd")
+    text = render(rows, gd_vs_sgd=gd_vs_sgd_numbers(steps_sgd))
+    assert f"in the same number of iterations: {verdict}" in text
+    assert (
+        "| relu | 2 | 1 | 2,000 | " + f"{steps_sgd:,}" + " | 0.050 | 1.100 | 0.100 | 3, 2 |" in text
+    )
+    assert "agrees in 0/1 grid points" in text
+    assert "start from the same initial point" in text
+    assert "different initial points" in render(rows, gd_vs_sgd=gd_vs_sgd_numbers(same_start=False))

@@ -42,7 +42,10 @@ SAFETY_NET_S = 3600
 DIGESTS = REPO / "tests" / "data" / "test_config_digests.json"
 TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
 FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "_ggn")]
-TABLES = ["results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md"]
+TABLES = [
+    "results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md",
+    "results/fig1.json", "results/gd_vs_sgd.json",
+]  # fmt: skip
 
 
 def copy_workflow(destination: Path) -> Path:
@@ -246,7 +249,7 @@ def test_stored_hessian_equals_an_independent_computation(built):
     assert np.abs(stored - reference.numpy()).max() / scale < 1e-10
     assert attrs["symmetry_error"] < 1e-12
     assert attrs["n_samples"] == TEST_CONFIG["blobs"]["data"]["n_train"]
-    assert attrs["checkpoint_step"] == TEST_CONFIG["blobs"]["train"]["sgd"]["steps"]
+    assert attrs["checkpoint_step"] == state["step"] < TEST_CONFIG["blobs"]["train"]["sgd"]["steps"]
 
 
 def test_rebuilding_from_scratch_gives_the_same_numbers(built):
@@ -272,6 +275,36 @@ def test_table1_rows_are_the_counters_of_the_stored_spectra(built):
         counts = {key: row[key] for key in ("gap", "ratio", "heur", "cutoff")}
         assert counts == spectrum.outlier_counts(values)
         assert row["M"] == values.size and row["min"] == values.min()
+        history = storage.read_columns(built / f"results/blobs/runs/{run}/history.csv")
+        final = storage.load_checkpoint(built / f"results/blobs/runs/{run}/checkpoints/final.pt")
+        assert row["steps"] == history["step"][-1] == final["step"]
+        assert row["gradient_norm"] == history["gradient_norm"][-1]
+
+
+def test_both_algorithms_stop_at_the_gradient_tolerance_and_are_compared(built):
+    """The test config's runs reach their tolerance before the cap; gd_vs_sgd.json holds
+    the distances between the stored end points, recomputed here."""
+    rows = tables.read_csv(built / "results/table1.csv")
+    for row in rows:
+        settings = TEST_CONFIG["blobs"]["train"][row["algorithm"]]
+        assert row["gradient_norm"] < settings["gradient_tolerance"]
+        assert row["steps"] < settings["steps"]
+    pairs = json.loads((built / "results/gd_vs_sgd.json").read_text())
+    assert len(pairs) == len(rows) // 2
+    for pair, numbers in pairs.items():
+        points = {
+            alg: {
+                point: storage.load_checkpoint(
+                    built / f"results/blobs/runs/{alg}-{pair}/checkpoints/{point}.pt"
+                )["parameters"]
+                for point in ("init", "final")
+            }
+            for alg in ("gd", "sgd")
+        }
+        assert torch.equal(points["gd"]["init"], points["sgd"]["init"]) and numbers["same_start"]
+        distance = torch.linalg.vector_norm(points["gd"]["final"] - points["sgd"]["final"])
+        travelled = torch.linalg.vector_norm(points["gd"]["final"] - points["gd"]["init"])
+        assert numbers["relative_distance"] == pytest.approx(float(distance / travelled), rel=1e-12)
 
 
 def test_summary_reports_every_claim(built):
@@ -281,6 +314,8 @@ def test_summary_reports_every_claim(built):
         "Negative eigenvalues",
         "Marchenko-Pastur",
         "H = G + R",
+        "Where training stopped",
+        "GD and SGD from the same start",
         "MNIST-1K",
         "CIFAR-10: large and small batch solutions lie in one basin",
     ):
@@ -288,7 +323,7 @@ def test_summary_reports_every_claim(built):
     verdicts = re.findall(r"\*\*(holds|does not hold|mixed)\*\*", text)
     # One per claim; rank(G) <= N (k - 1) cannot fail at the test config's size (N (k - 1)
     # > M), and says so instead of giving a verdict.
-    assert len(verdicts) == 16
+    assert len(verdicts) == 19
     assert "rank(G) <= N (k - 1)" in text and "**not testable here**" in text
     assert "share of negative eigenvalues stays the same as the net widens" in text
 
@@ -308,6 +343,7 @@ def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
         "fig2",
         "fig_ggn",
         "table1",
+        "gd_vs_sgd",
         "summary",
         "all",
     }
@@ -384,6 +420,7 @@ def test_default_config_plans_every_artefact(tmp_path):
         "fig1": 1,
         "fig2": 1,
         "fig10": 1,
+        "gd_vs_sgd": 1,
         "fig_ggn": 1,
         "table1": 1,
         "summary": 1,
@@ -429,10 +466,10 @@ def test_invalid_config_fails_at_parse_time_naming_the_key(tmp_path, change, nam
 def test_checkpoint_beyond_the_steps_fails_at_parse_time_naming_the_keys(tmp_path):
     workdir = copy_workflow(tmp_path)
     config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
-    config["blobs"]["train"]["sgd"]["checkpoint_steps"] = [100, 250]  # of 200 steps
+    config["blobs"]["train"]["sgd"]["checkpoint_steps"] = [100, 3500]  # of at most 3000
     result = snakemake(workdir, "--dry-run", config=config, check=False)
     assert result.returncode != 0
-    assert "blobs.train.sgd.checkpoint_steps: [250] lie beyond blobs.train.sgd.steps = 200" in (
+    assert "blobs.train.sgd.checkpoint_steps: [3500] lie beyond blobs.train.sgd.steps = 3000" in (
         messages(result)
     )
     assert not (workdir / "results").exists()

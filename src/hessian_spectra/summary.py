@@ -10,18 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from . import summary_networks
 from .tables import COUNTERS, agreement
+from .verdicts import verdict, verdict_over
 
 EPS64 = float(np.finfo(np.float64).eps)
-
-
-def _verdict(holds: bool | None) -> str:
-    return {True: "**holds**", False: "**does not hold**", None: "**mixed**"}[holds]
-
-
-def _verdict_over(hits: Sequence[bool]) -> str:
-    """Holds where every case does, does not where none does, mixed otherwise."""
-    return _verdict(True if all(hits) else (False if not any(hits) else None))
 
 
 def _paper_cutoff_lines(rows: Sequence[dict]) -> list[str]:
@@ -65,7 +58,7 @@ def _counter_lines(rows: Sequence[dict]) -> list[str]:
         "",
         f"Claim: the number of outliers equals the number of clusters. Best rule: `{best}`, "
         f"within one of k in {near}/{total} runs: "
-        + _verdict(True if near == total else (False if near < total / 2 else None))
+        + verdict(True if near == total else (False if near < total / 2 else None))
         + " (the paper's own Table 1 also has misses, mostly for the gap rule).",
         "",
     ]
@@ -77,7 +70,7 @@ def _counter_lines(rows: Sequence[dict]) -> list[str]:
         lines += [
             f"Fig. 2 (SGD, ReLU, cov = 1), count above the largest gap: {pairs}. "
             f"Claim: it equals k for every k: "
-            + _verdict(True if hits == len(fig2) else (None if hits else False))
+            + verdict(True if hits == len(fig2) else (None if hits else False))
             + f" ({hits}/{len(fig2)}).",
             "",
         ]
@@ -93,10 +86,92 @@ def _negative_lines(rows: Sequence[dict]) -> list[str]:
         f"|lambda_min| / lambda_max over the {len(rows)} runs: median {np.median(ratios):.2e}, "
         f"largest {ratios.max():.2e}; below 0.1 in {small}/{len(rows)} runs, below 0.01 in "
         f"{int((ratios < 0.01).sum())}/{len(rows)}. Claim: "
-        + _verdict(True if small == len(rows) else (None if small else False))
+        + verdict(True if small == len(rows) else (None if small else False))
         + " (test: below 0.1 in every run).",
         "",
     ]
+
+
+def _stopping_lines(rows: Sequence[dict], tolerances: Mapping[str, float | None]) -> list[str]:
+    """Whether each algorithm's runs stopped at their gradient tolerance, not at the cap:
+    every absolute number of a spectrum depends on where training stopped."""
+    lines = ["## Where training stopped", ""]
+    for algorithm, tolerance in tolerances.items():
+        runs = [r for r in rows if r["algorithm"] == algorithm]
+        if not runs:
+            continue
+        steps = [r["steps"] for r in runs]
+        norms = [r["gradient_norm"] for r in runs]
+        span = (
+            f"{min(steps):,} to {max(steps):,} steps, final gradient norm "
+            f"{min(norms):.1e} to {max(norms):.1e}"
+        )
+        if tolerance is None:
+            lines += [f"{algorithm.upper()}: a fixed number of steps ({span}).", ""]
+            continue
+        reached = [norm < tolerance for norm in norms]
+        lines += [
+            f"{algorithm.upper()} runs until the full-batch gradient norm is below "
+            f"{tolerance:g} ({span}). Every run stopped there, not at the step cap: "
+            + verdict_over(reached)
+            + f" ({sum(reached)}/{len(reached)}).",
+            "",
+        ]
+    return lines
+
+
+# Sagun et al. (2014), quoted in Sec. 4: with one step size GD and SGD "reach the same loss
+# value at the same number of iterations". "The same" is read as within 10 %.
+SAME_STEPS_LIMIT = 0.1
+
+
+def _gd_vs_sgd_lines(pairs: Mapping, rows: Sequence[dict]) -> list[str]:
+    counts = {(r["algorithm"], r["activation"], r["nc"], r["cov"]): r for r in rows}
+    lines = [
+        "## GD and SGD from the same start (Secs. 1 and 4)",
+        "",
+        "| act | k | cov | steps GD | steps SGD | end-point distance / distance GD travelled "
+        "| lambda_max SGD / GD | max rank-wise difference / lambda_max(GD) | gap count GD, SGD |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    same_steps, distances, differences, same_gap = [], [], [], []
+    for entry in sorted(pairs.values(), key=lambda e: (e["activation"], e["nc"], e["cov"])):
+        act, k, cov = entry["activation"], entry["nc"], entry["cov"]
+        gd, sgd = counts[("gd", act, k, cov)], counts[("sgd", act, k, cov)]
+        same_steps.append(
+            abs(entry["steps_sgd"] - entry["steps_gd"]) <= SAME_STEPS_LIMIT * entry["steps_gd"]
+        )
+        distances.append(entry["relative_distance"])
+        differences.append(entry["spectrum_difference"])
+        same_gap.append(gd["gap"] == sgd["gap"])
+        lines.append(
+            f"| {act} | {k} | {cov:g} | {entry['steps_gd']:,} | {entry['steps_sgd']:,} | "
+            f"{entry['relative_distance']:.3f} | {entry['max_sgd'] / entry['max_gd']:.3f} | "
+            f"{entry['spectrum_difference']:.3f} | {gd['gap']}, {sgd['gap']} |"
+        )
+    start = (
+        "the same initial point"
+        if all(e["same_start"] for e in pairs.values())
+        else ("different initial points (blobs.train.gd.seed and sgd.seed differ)")
+    )
+    lines += [
+        "",
+        f"Both algorithms start from {start} with the same step size and stop at the same "
+        "full-batch gradient tolerance. Claim (Sagun et al. 2014, quoted in Sec. 4): with "
+        "the same step size they reach the same loss in the same number of iterations: "
+        + verdict_over(same_steps)
+        + f" ({sum(same_steps)}/{len(same_steps)} grid points within "
+        f"{SAME_STEPS_LIMIT:.0%} in steps to the tolerance).",
+        "",
+        f"Finding: SGD ends {np.median(distances):.3f} (median; at most {max(distances):.3f}) "
+        "of the distance GD travelled away from GD's end point, the two spectra differ by "
+        f"at most {max(differences):.3f} of lambda_max(GD) (median {np.median(differences):.3f}), "
+        f"and the count above the largest gap agrees in {sum(same_gap)}/{len(same_gap)} grid "
+        "points. Where these are small, SGD locates the solution GD does: one basin, as "
+        "Sec. 4 argues for large and small batches.",
+        "",
+    ]
+    return lines
 
 
 def _logistic_lines(logistic: Mapping) -> list[str]:
@@ -122,7 +197,7 @@ def _logistic_lines(logistic: Mapping) -> list[str]:
     lines += [
         "",
         "Claim: the bulk follows the Marchenko-Pastur law of ratio M/N: "
-        + _verdict_over(fits)
+        + verdict_over(fits)
         + f" ({sum(fits)}/{len(fits)} below the critical value, the 95th percentile of the "
         f"KS distance over {draws} independent draws of the same experiment; eigenvalues are "
         "not independent samples, so 1.36/sqrt(M) would be far too lenient). The check "
@@ -148,7 +223,7 @@ def _logistic_lines(logistic: Mapping) -> list[str]:
     lines += [
         "",
         "Claim: two blobs give exactly one outlier, where BBP puts it: "
-        + _verdict_over(hits)
+        + verdict_over(hits)
         + f" ({sum(hits)}/{len(hits)}; the spread is the outlier's standard deviation at "
         "this N for Gaussian data, 2 l^2 (1 - alpha / (l - 1)^2) / N in variance, Paul 2007, "
         "times the Hessian's factor 1/2).",
@@ -183,7 +258,7 @@ def _gauss_newton_lines(gauss_newton: Mapping) -> list[str]:
         psd.append(entry["min_G"] >= -dim * EPS64 * entry["max_G"])
         small.append(ratio < R_SMALL_LIMIT)
     rank_claim = (
-        _verdict_over(ranks) + f" ({sum(ranks)}/{len(ranks)} runs where N(k-1) < M)"
+        verdict_over(ranks) + f" ({sum(ranks)}/{len(ranks)} runs where N(k-1) < M)"
         if ranks
         else "**not testable here** (N(k-1) >= M in every run, so any rank meets it)"
     )
@@ -191,152 +266,29 @@ def _gauss_newton_lines(gauss_newton: Mapping) -> list[str]:
         "",
         "Claim: rank(G) <= N (k - 1), the rank counted above G's round-off floor M eps "
         f"lambda_max(G): {rank_claim}. G is positive semi-definite (lambda_min(G) >= -M eps "
-        f"lambda_max(G)): {_verdict_over(psd)}; so by Weyl's inequality the negative "
+        f"lambda_max(G)): {verdict_over(psd)}; so by Weyl's inequality the negative "
         "eigenvalues of H come from R. R is small: norm(R) < "
-        f"{R_SMALL_LIMIT:g} lambda_max(H): {_verdict_over(small)} ({sum(small)}/{len(small)}).",
+        f"{R_SMALL_LIMIT:g} lambda_max(H): {verdict_over(small)} ({sum(small)}/{len(small)}).",
         "",
     ]
     return lines
-
-
-# The paper's Fig. 5 reads the negative eigenvalues "as a percentage of M": the share of
-# eigenvalues below -floor is about the same for every width. "About" is a factor 2 here.
-SHARE_SPREAD_LIMIT = 2.0
-NEGATIVE_TO_LARGEST_LIMIT = 0.01
-
-
-def _negative_share_lines(fc: Mapping) -> list[str]:
-    """The share of negative eigenvalues above the round-off floor, per width, and whether
-    it is about constant. Only full float64 spectra take part: a Lanczos spectrum does not
-    give the share, and a float32 floor hides the small negative eigenvalues."""
-    usable = {
-        label: entry
-        for label, entry in fc.items()
-        if entry["complete"] and entry["precision"] == "float64"
-    }
-    left_out = sorted(set(fc) - set(usable))
-    shares = [entry["negative_share"] for entry in usable.values()]
-    described = ", ".join(
-        f"{label}: {entry['negative_count']:,} of {entry['M']:,} = "
-        f"{100 * entry['negative_share']:.2f} % (floor {entry['floor']:.1e})"
-        for label, entry in usable.items()
-    )
-    if len(shares) < 2:
-        holds, test = None, "fewer than two full float64 spectra: not tested"
-    else:
-        spread = max(shares) / min(shares) if min(shares) > 0 else float("inf")
-        holds = spread <= SHARE_SPREAD_LIMIT
-        test = f"largest / smallest share = {spread:.2f}, test: at most {SHARE_SPREAD_LIMIT:g}"
-    lines = [
-        f"Negative eigenvalues below minus the round-off floor M * eps * max|lambda|, as a "
-        f"share of M: {described or 'none'}. Claim: the share of negative eigenvalues stays "
-        f"the same as the net widens: {_verdict(holds)} ({test}).",
-        "",
-    ]
-    if left_out:
-        lines += [
-            f"Left out of that test: {', '.join(left_out)} (a Lanczos spectrum, or a "
-            "reduced-precision one whose floor hides the small negative eigenvalues; "
-            "results/mnist_fc.json records each floor).",
-            "",
-        ]
-    return lines
-
-
-def _mnist_lines(fc: Mapping, conv: Mapping) -> list[str]:
-    largest = [entry["largest"] for entry in fc.values()]
-    edges = [entry["top_edge"] for entry in fc.values()]
-    sizes = [entry["M"] for entry in fc.values()]
-    spread = max(largest) / min(largest)
-    edge_spread = max(edges) / min(edges)
-    negatives = {label: entry["negative_to_largest"] for label, entry in fc.items()}
-    small = sum(value < NEGATIVE_TO_LARGEST_LIMIT for value in negatives.values())
-    lines = [
-        "## MNIST-1K: the outliers do not follow the number of parameters (Sec. 3.2, Figs. 3, 5)",
-        "",
-        f"From M = {min(sizes):,} to {max(sizes):,} parameters the largest eigenvalue varies "
-        f"by a factor {spread:.2f} ({', '.join(f'{v:.3g}' for v in largest)}) and the smallest "
-        f"of the top ones shown by a factor {edge_spread:.2f}. Claim: the right edge does not "
-        "change with the size of the network: "
-        + _verdict(spread < 2 and edge_spread < 2)
-        + " (test: both factors below 2).",
-        "",
-        *_negative_share_lines(fc),
-        "|lambda_min| / lambda_max: "
-        + ", ".join(f"{label}: {value:.2e}" for label, value in negatives.items())
-        + ". Claim: the negative eigenvalues are orders of magnitude smaller than the "
-        "outliers: "
-        + _verdict(True if small == len(negatives) else (None if small else False))
-        + f" (test: below {NEGATIVE_TO_LARGEST_LIMIT}).",
-        "",
-    ]
-    labels = sorted(conv)  # "LB (...)" sorts before "SB (...)"
-    if len(labels) == 2 and labels[0].startswith("LB") and labels[1].startswith("SB"):
-        lb, sb = conv[labels[0]], conv[labels[1]]
-        ratio = lb["largest"] / sb["largest"]
-        lines += [
-            "## Large batch ends at larger outliers than small batch (Sec. 3.3, Figs. 4, 6)",
-            "",
-            f"Largest eigenvalue: LB {lb['largest']:.4g}, SB {sb['largest']:.4g} (LB / SB = "
-            f"{ratio:.2f}); |lambda_min| / lambda_max: LB {lb['negative_to_largest']:.2e}, SB "
-            f"{sb['negative_to_largest']:.2e}. Claim: LB has larger outliers: "
-            + _verdict(ratio > 1)
-            + " (test: LB / SB > 1).",
-            "",
-        ]
-    return lines
-
-
-def _cifar_lines(training: Mapping, line: Mapping, top_lb: float, top_sb: float) -> list[str]:
-    gain = training["test_accuracy_gain"]
-    end_loss = max(line["train_loss_lb"], line["train_loss_sb"])
-    barrier = line["train_barrier"]
-    beyond_lb, beyond_sb = line["train_rise_beyond_lb"], line["train_rise_beyond_sb"]
-    start, stop = line["coefficients"]
-    return [
-        "## CIFAR-10: large and small batch solutions lie in one basin (Sec. 4.1, Figs. 7-9)",
-        "",
-        f"Test accuracy at the end of Part I (batch {training['batch_sizes'][0]}): "
-        f"{training['part1_test_accuracy']:.4f}; at the end of Part II (batch "
-        f"{training['batch_sizes'][1]}): {training['part2_test_accuracy']:.4f}, a gain of "
-        f"{100 * gain:+.2f} points. Claim: the small batch ends more accurate (paper: about "
-        "+1 point): " + _verdict(gain > 0) + " (test: gain > 0).",
-        "",
-        f"Training loss at the switch {training['part1_train_loss']:.4g}, largest during "
-        f"Part II {training['largest_train_loss_after_switch']:.4g}. Claim: the loss jumps "
-        "when the batch shrinks: "
-        + _verdict(training["largest_train_loss_after_switch"] > training["part1_train_loss"])
-        + " (test: a Part II record above the switch's loss).",
-        "",
-        f"On the segment between the two solutions the training loss rises at most "
-        f"{barrier:.3g} above the larger end point's ({end_loss:.4g}; test loss: "
-        f"{line['test_barrier']:.3g}). Claim: no barrier between LB and SB: "
-        + _verdict(barrier <= 0.01 * end_loss)
-        + " (test: barrier below 1% of the larger end-point loss).",
-        "",
-        f"Past the end points (a = {start:g} and a = {stop:g}) the training loss rises by "
-        f"{beyond_lb:.4g} beyond LB and {beyond_sb:.4g} beyond SB. Our reading of Fig. 7: the "
-        "line leaving LB is steeper (LB is sharper): "
-        + _verdict(beyond_lb > beyond_sb)
-        + " (test: larger rise beyond LB).",
-        "",
-        f"Beyond the paper: the largest Hessian eigenvalue (training subset) is {top_lb:.4g} "
-        f"at LB and {top_sb:.4g} at SB (LB / SB = {top_lb / top_sb:.2f}). LB sits at larger "
-        "outliers, as on MNIST: " + _verdict(top_lb > top_sb) + " (test: LB / SB > 1).",
-        "",
-    ]
 
 
 def render(
     rows: Sequence[dict],
     logistic: Mapping,
     gauss_newton: Mapping,
+    *,
+    gradient_tolerances: Mapping[str, float | None],
+    gd_vs_sgd: Mapping | None = None,
     mnist_fc: Mapping | None = None,
     mnist_conv: Mapping | None = None,
     cifar: Mapping | None = None,
 ) -> str:
-    """The summary; the MNIST section with both MNIST numbers, the CIFAR-10 one with
-    `cifar` = {"training": ..., "line": ..., "top_lb": float, "top_sb": float}."""
+    """The summary; `gradient_tolerances` maps each algorithm to its stopping tolerance
+    (None: a fixed number of steps); the GD against SGD section with `gd_vs_sgd`, the MNIST
+    section with both MNIST numbers, the CIFAR-10 one with `cifar` = {"training": ...,
+    "line": ..., "top_lb": float, "top_sb": float}."""
     lines = [
         "# Paper claims against this reproduction",
         "",
@@ -345,12 +297,15 @@ def render(
         "numbers beside it.",
         "",
     ]
+    lines += _stopping_lines(rows, gradient_tolerances)
     lines += _counter_lines(rows)
+    if gd_vs_sgd:
+        lines += _gd_vs_sgd_lines(gd_vs_sgd, rows)
     lines += _negative_lines(rows)
     lines += _logistic_lines(logistic)
     lines += _gauss_newton_lines(gauss_newton)
     if mnist_fc is not None and mnist_conv is not None:
-        lines += _mnist_lines(mnist_fc, mnist_conv)
+        lines += summary_networks.mnist_lines(mnist_fc, mnist_conv)
     if cifar is not None:
-        lines += _cifar_lines(**cifar)
+        lines += summary_networks.cifar_lines(**cifar)
     return "\n".join(lines)

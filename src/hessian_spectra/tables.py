@@ -13,7 +13,7 @@ from .storage import atomic_path
 
 COLUMNS = (
     "algorithm", "activation", "M", "cov", "nc",
-    "mean", "std", "min", "max",
+    "mean", "std", "min", "max", "steps", "gradient_norm",
     "gap", "ratio", "heur", "cutoff", "above_paper_cutoff",
     "paper_gap", "paper_ratio", "paper_heur", "paper_cutoff",
 )  # fmt: skip
@@ -21,9 +21,17 @@ COUNTERS = ("gap", "ratio", "heur")
 
 
 def table1_row(
-    eigenvalues: np.ndarray, *, algorithm: str, activation: str, n_classes: int, cov: float
+    eigenvalues: np.ndarray,
+    *,
+    algorithm: str,
+    activation: str,
+    n_classes: int,
+    cov: float,
+    steps: int,
+    gradient_norm: float,
 ) -> dict:
-    """Our statistics and counts of one spectrum, and the paper's where Table 1 has them."""
+    """Our statistics and counts of one spectrum, and the paper's where Table 1 has them;
+    `steps` and `gradient_norm` say where its training stopped."""
     values = np.asarray(eigenvalues, dtype=np.float64)
     reference = paper.TABLE_1.get((algorithm, activation, n_classes, float(cov)), {})
     paper_cutoff = paper.elbow_cutoff(algorithm, activation, n_classes, cov)
@@ -37,6 +45,8 @@ def table1_row(
         "std": float(values.std()),
         "min": float(values.min()),
         "max": float(values.max()),
+        "steps": int(steps),
+        "gradient_norm": float(gradient_norm),
         **spectrum.outlier_counts(values),
         "above_paper_cutoff": (
             None if paper_cutoff is None else int((values > paper_cutoff).sum())
@@ -56,7 +66,14 @@ def write_csv(rows: Sequence[dict], path: str | os.PathLike) -> None:
 
 def read_csv(path: str | os.PathLike) -> list[dict]:
     """Rows of `write_csv` with their types back (None for empty cells)."""
-    integers = {"M", "nc", "above_paper_cutoff", *COUNTERS, *(f"paper_{c}" for c in COUNTERS)}
+    integers = {
+        "M",
+        "nc",
+        "steps",
+        "above_paper_cutoff",
+        *COUNTERS,
+        *(f"paper_{c}" for c in COUNTERS),
+    }
     texts = {"algorithm", "activation"}
     rows = []
     with open(path, newline="") as handle:
@@ -107,6 +124,8 @@ def display_rows(rows: Iterable[dict]) -> list[list[str]]:
             f"{row['cov']:g}",
             f"{row['mean']:.2e}",
             f"{row['std']:.2e}",
+            f"{row['steps']:,}",
+            f"{row['gradient_norm']:.1e}",
             str(row["nc"]),
             *(_count(row, key) for key in COUNTERS),
             _cutoff(row),
@@ -116,7 +135,7 @@ def display_rows(rows: Iterable[dict]) -> list[list[str]]:
 
 
 HEADER = (
-    "alg-act", "M", "cov", "mean", "std", "nc", "gap", "ratio", "heur", "cutoff",
+    "alg-act", "M", "cov", "mean", "std", "steps", "|grad|", "nc", "gap", "ratio", "heur", "cutoff",
     "> paper cutoff",
 )  # fmt: skip
 
@@ -127,7 +146,9 @@ def to_markdown(rows: Sequence[dict]) -> str:
         "",
         "One row per trained blob run. `x (y)`: our count x, the paper's y where Table 1 has",
         "that run (`?` unreadable in the source, `N/A` no elbow found). M = parameters,",
-        "mean and std of all M eigenvalues, nc = number of clusters (the count to find).",
+        "mean and std of all M eigenvalues, steps = training steps taken, |grad| = the",
+        "full-batch gradient norm where training stopped, nc = number of clusters (the count",
+        "to find).",
         "`> paper cutoff`: eigenvalues above the paper's own elbow cutoff for that run (its",
         "Table 1 row's, or the one cutoff its (alg, act, cov) group shares in the paper).",
         "",

@@ -9,6 +9,7 @@ with job(snakemake.log[0], snakemake.threads):
     figure_initial_and_final(
         snakemake.input.initial,
         snakemake.input.final,
-        snakemake.output[0],
+        snakemake.output.figure,
+        snakemake.output.numbers,
         run=snakemake.params.run,
     )

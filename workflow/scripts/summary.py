@@ -12,6 +12,8 @@ with job(snakemake.log[0], snakemake.threads):
         inputs.pop("logistic"),
         inputs.pop("gauss_newton"),
         snakemake.output[0],
+        gradient_tolerances=snakemake.params.gradient_tolerances,
+        gd_vs_sgd_numbers=inputs.pop("gd_vs_sgd", None),
         mnist_fc_numbers=inputs.pop("mnist_fc", None),
         mnist_conv_numbers=inputs.pop("mnist_conv", None),
         cifar_inputs={key.removeprefix("cifar_"): path for key, path in inputs.items()},

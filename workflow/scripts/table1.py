@@ -6,8 +6,12 @@ from hessian_spectra.jobs import job
 from hessian_spectra.steps.reports import table1
 
 with job(snakemake.log[0], snakemake.threads):
+    inputs = dict(snakemake.input.items())
     table1(
-        [{**snakemake.params.runs[name], "path": path} for name, path in snakemake.input.items()],
+        [
+            {**settings, "spectrum": inputs[f"spectrum {run}"], "history": inputs[f"history {run}"]}
+            for run, settings in snakemake.params.runs.items()
+        ],
         snakemake.output.csv,
         snakemake.output.markdown,
         snakemake.output.latex,

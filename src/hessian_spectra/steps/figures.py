@@ -15,15 +15,31 @@ PathLike = str | os.PathLike
 
 
 def figure_initial_and_final(
-    initial: PathLike, final: PathLike, output: PathLike, *, run: str
+    initial: PathLike, final: PathLike, output: PathLike, numbers: PathLike, *, run: str
 ) -> None:
-    """Fig. 1 from the spectra at the initial point and at the end of training; `run`
+    """Fig. 1 from the spectra at the initial point and at the end of training, and its
+    numbers (per point: extremes, round-off floor, negative eigenvalues below -floor); `run`
     says in words which run they belong to."""
     initial_values, _ = storage.read_spectrum(initial)
     final_values, attrs = storage.read_spectrum(final)
     title = f"{run}: M = {final_values.size:,}, N = {attrs.get('n_samples', '?'):,}"
     plotting.save_figure(
         plotting.initial_and_final_spectra(initial_values, final_values, title=title), output
+    )
+    storage.write_json(
+        {
+            name: {
+                "M": int(values.size),
+                "min": float(values[0]),
+                "max": float(values[-1]),
+                "negative": int((values < 0).sum()),
+                **spectrum.negative_eigenvalues(
+                    values, spectrum.round_off_floor(values), values.size
+                ),
+            }
+            for name, values in (("initial", initial_values), ("final", final_values))
+        },
+        numbers,
     )
 
 

@@ -7,25 +7,27 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .. import storage, summary, tables
+from .. import gd_vs_sgd, storage, summary, tables
 
 PathLike = str | os.PathLike
 
 
 def table1(
-    spectra: Sequence[Mapping],
+    runs: Sequence[Mapping],
     csv_output: PathLike,
     markdown_output: PathLike,
     latex_output: PathLike,
 ) -> None:
     """Table 1 from one spectrum per grid point.
 
-    Each entry of `spectra` has the run's `algorithm`, `activation`, `n_classes`, `cov`
-    and the `path` of its spectrum file.
+    Each entry of `runs` has the run's `algorithm`, `activation`, `n_classes`, `cov`, the
+    path of its final `spectrum` and of its training `history` (whose last record is where
+    training stopped).
     """
     rows = []
-    for entry in spectra:
-        values, _ = storage.read_spectrum(entry["path"])
+    for entry in runs:
+        values, _ = storage.read_spectrum(entry["spectrum"])
+        history = storage.read_columns(entry["history"])
         rows.append(
             tables.table1_row(
                 values,
@@ -33,6 +35,8 @@ def table1(
                 activation=entry["activation"],
                 n_classes=entry["n_classes"],
                 cov=entry["cov"],
+                steps=int(history["step"][-1]),
+                gradient_norm=float(history["gradient_norm"][-1]),
             )
         )
     tables.write_csv(rows, csv_output)
@@ -44,17 +48,47 @@ def table1(
             tmp.write_text(text)
 
 
+def compare_gd_and_sgd(pairs: Mapping[str, Mapping], output: PathLike) -> None:
+    """results/gd_vs_sgd.json: `gd_vs_sgd.compare` per grid point. Each entry of `pairs`
+    has the point's `activation`, `n_classes`, `cov` and, per algorithm ("gd", "sgd"), the
+    paths of its "init" and "final" checkpoints and its final "spectrum"."""
+
+    def run(paths: Mapping[str, PathLike]) -> dict:
+        final = storage.load_checkpoint(paths["final"])
+        return {
+            "init": storage.load_checkpoint(paths["init"])["parameters"].numpy(),
+            "final": final["parameters"].numpy(),
+            "steps": final["step"],
+            "eigenvalues": storage.read_spectrum(paths["spectrum"])[0],
+        }
+
+    numbers = {
+        name: gd_vs_sgd.compare(
+            run(entry["gd"]),
+            run(entry["sgd"]),
+            activation=entry["activation"],
+            nc=entry["n_classes"],
+            cov=entry["cov"],
+        )
+        for name, entry in pairs.items()
+    }
+    storage.write_json(numbers, output)
+
+
 def write_summary(
     table_csv: PathLike,
     logistic_numbers: PathLike,
     gauss_newton_numbers: PathLike,
     output: PathLike,
     *,
+    gradient_tolerances: Mapping[str, float | None],
+    gd_vs_sgd_numbers: PathLike | None = None,
     mnist_fc_numbers: PathLike | None = None,
     mnist_conv_numbers: PathLike | None = None,
     cifar_inputs: Mapping[str, PathLike] | None = None,
 ) -> None:
-    """results/summary.md from the table and the figures' numbers; `cifar_inputs` holds
+    """results/summary.md from the table and the figures' numbers; `gradient_tolerances`
+    maps each algorithm to the tolerance its runs stop at (None: none); `cifar_inputs` holds
     the paths "training", "line" (numbers) and "top_lb", "top_sb" (spectra)."""
 
     def load(path):
@@ -74,9 +108,11 @@ def write_summary(
         tables.read_csv(table_csv),
         load(logistic_numbers),
         load(gauss_newton_numbers),
-        load(mnist_fc_numbers),
-        load(mnist_conv_numbers),
-        cifar,
+        gradient_tolerances=gradient_tolerances,
+        gd_vs_sgd=load(gd_vs_sgd_numbers),
+        mnist_fc=load(mnist_fc_numbers),
+        mnist_conv=load(mnist_conv_numbers),
+        cifar=cifar,
     )
     with storage.atomic_path(output) as tmp:
         tmp.write_text(text)
