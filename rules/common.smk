@@ -5,6 +5,7 @@
 import os
 import re
 
+from hessian_spectra import low_rank
 from hessian_spectra.resources import (
     convnet_parameter_count,
     dense_matrix_mb,
@@ -290,7 +291,8 @@ def fig_ggn_mem_mb(wildcards):
 
 def mnist_run_table():
     """MNIST-1K runs by name: fc-h<width> for Figs. 3 and 5, conv-bs<batch> (SB, LB) for
-    Figs. 4 and 6; each with its figure label, architecture, training and M."""
+    Figs. 4 and 6; each with its figure label, architecture, training, M and
+    rank bound."""
     mnist = config["mnist"]
     fc, conv = mnist["fc"], mnist["conv"]
     runs = {}
@@ -327,6 +329,10 @@ def mnist_run_table():
                 conv["channels"], conv["hidden"]
             ),
         }
+    for run in runs.values():
+        run["rank_bound"] = low_rank.hessian_rank_bound(
+            run["architecture"], mnist["data"]["n_train"], n_classes=10
+        )
     return runs
 
 
@@ -343,6 +349,22 @@ def get_mnist_training(wildcards):
 
 def get_mnist_parameter_count(wildcards):
     return MNIST_RUNS[wildcards.net]["parameter_count"]
+
+
+def get_mnist_rank_bound(wildcards):
+    """A proven bound on rank(H) (one-hidden-layer ReLU nets), else None."""
+    return MNIST_RUNS[wildcards.net]["rank_bound"]
+
+
+def get_mnist_spectrum_mem_mb(wildcards):
+    """The low-rank route's workspace where it applies, else a dense solve's; at most
+    mnist.spectrum.memory_mb."""
+    dim = get_mnist_parameter_count(wildcards)
+    bound = get_mnist_rank_bound(wildcards)
+    cap = config["mnist"]["spectrum"]["memory_mb"]
+    if low_rank.worthwhile(dim, bound):
+        return min(low_rank.job_mem_mb(dim, bound), cap)
+    return spectrum_job_mem_mb(dim, cap)
 
 
 def get_mnist_max_products(wildcards):

@@ -95,6 +95,7 @@ rule spectrum:
         runtime=lambda wildcards, attempt: 60 * attempt,
     params:
         device=config["hessian"]["device"],
+        rank_bound=None,  # two hidden layers: no proven bound, a dense solve
     script:
         "../workflow/scripts/spectrum.py"
 

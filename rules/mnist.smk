@@ -83,13 +83,11 @@ if config["mnist"]["spectrum"]["method"] == "dense":
             ENV
         threads: 2
         resources:
-            mem_mb=lambda wildcards: spectrum_job_mem_mb(
-                get_mnist_parameter_count(wildcards),
-                config["mnist"]["spectrum"]["memory_mb"],
-            ),
+            mem_mb=get_mnist_spectrum_mem_mb,
             runtime=lambda wildcards, attempt: 240 * attempt,
         params:
             device=config["mnist"]["device"],
+            rank_bound=get_mnist_rank_bound,
         script:
             "../workflow/scripts/spectrum.py"
 

@@ -164,13 +164,19 @@ def test_report_collects_every_artefact_with_its_caption(built):
 
 def test_every_mnist_net_gets_its_full_exact_spectrum(built):
     """Dense by default: every eigenvalue of every net, in float64, with its floor; the
-    temporary Hessians are gone once the figures are built."""
+    temporary Hessians are gone once the figures are built. fc-h5 (M = 3,985, rank at most
+    100 * 9 + 2 * 10 * 5 = 1,000) takes the certified low-rank route, fc-h3 (M = 2,395) a
+    dense solve."""
     paths = sorted((built / "results/mnist/spectra").glob("*/final.h5"))
     assert len(paths) == 4
     for path in paths:
         values, attrs = storage.read_spectrum(path)
         assert attrs["method"] == "dense" and values.size == attrs["parameter_count"]
         assert attrs["precision"] == "float64"
+        low_rank = path.parent.name == "fc-h5"
+        assert ("low-rank" in attrs["driver"]) == low_rank
+        if low_rank:
+            assert attrs["rank_bound"] == 1000 and attrs["range_certificate"] < 1e-12
         assert attrs["round_off_floor"] == pytest.approx(
             values.size * np.finfo(np.float64).eps * np.abs(values).max()
         )

@@ -345,19 +345,14 @@ def read_attrs(path) -> dict[str, Any]:
         return attrs_dict(handle)
 
 
-def load(
-    path, dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu"
-) -> torch.Tensor:
-    """A complete matrix as a `dtype` tensor on `device`, read in row slabs, so that no
-    second full-size copy is made (a float32 load of a float64 file takes half the memory
-    of the file). Refused, naming the file: bytes that fail their checksum, non-finite
-    entries, and a matrix less symmetric than when it was written."""
+def row_slabs(path, slab_bytes: int = SLAB_BYTES) -> Iterator[tuple[int, np.ndarray]]:
+    """A complete matrix's rows, (first row, float64 rows) a slab at a time, for readers
+    that never hold the whole matrix. Refused, naming the file: bytes that fail their
+    checksum and non-finite entries."""
     with open_h5(path, "Hessian") as handle:
         dataset = _checked_dataset(handle, path)
-        recorded = handle.attrs.get("symmetry_error")
         dim = dataset.shape[0]
-        out = torch.empty((dim, dim), dtype=dtype, device=device)
-        slab = max(1, SLAB_BYTES // (8 * dim))
+        slab = max(1, slab_bytes // (8 * dim))
         for start in range(0, dim, slab):
             rows = dataset[start : start + slab]
             if not np.isfinite(rows).all():
@@ -365,7 +360,22 @@ def load(
                     f"Hessian file {path}: dataset '{HESSIAN_DATASET}' holds NaN or infinite "
                     f"values (rows {start}..{start + len(rows) - 1})"
                 )
-            out[start : start + len(rows)] = torch.from_numpy(rows)
+            yield start, rows
+
+
+def load(
+    path, dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """A complete matrix as a `dtype` tensor on `device`, read in row slabs, so that no
+    second full-size copy is made (a float32 load of a float64 file takes half the memory
+    of the file). Refused, naming the file: bytes that fail their checksum, non-finite
+    entries, and a matrix less symmetric than when it was written."""
+    out = None
+    for start, rows in row_slabs(path):
+        if out is None:
+            out = torch.empty((rows.shape[1],) * 2, dtype=dtype, device=device)
+        out[start : start + len(rows)] = torch.from_numpy(rows)
+    recorded = read_attrs(path).get("symmetry_error")
     if recorded is not None:
         _check_symmetry(out, float(recorded), path)
     return out

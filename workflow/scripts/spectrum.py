@@ -12,4 +12,5 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.output[0],
         memory_mb=snakemake.resources.mem_mb,
         device=snakemake.params.device,
+        rank_bound=snakemake.params.rank_bound,
     )

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from .. import hessian_file, jobs, models, spectrum, storage
+from .. import hessian_file, jobs, low_rank, models, spectrum, storage
 from ..curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -137,29 +137,62 @@ PROVENANCE_KEYS = (
 
 
 def compute_spectrum(
-    hessian: PathLike, output: PathLike, *, memory_mb: int, device: str = "cpu"
+    hessian: PathLike,
+    output: PathLike,
+    *,
+    memory_mb: int,
+    device: str = "cpu",
+    rank_bound: int | None = None,
 ) -> None:
     """All eigenvalues of a stored Hessian, with the Hessian's provenance.
 
-    The matrix is solved in float64 wherever it and the solver's workspace fit the job's
-    memory (`memory_mb`, or the GPU's on CUDA), else in float32; the output records the
-    precision, the solver and the round-off floor M * eps * max|lambda| it implies.
+    With a proven `rank_bound` (`low_rank.hessian_rank_bound`) well below M, on the CPU,
+    the matrix is solved in float64 from two passes over its file (`low_rank`), if that
+    fits `memory_mb`; a failed certificate falls back to the dense solve. Otherwise the
+    matrix is solved densely in float64 wherever it and the solver's workspace fit the
+    job's memory (`memory_mb`, or the GPU's on CUDA), else in float32. The output records
+    the precision, the solver and the round-off floor M * eps * max|lambda| it implies.
     """
     attrs = hessian_file.read_attrs(hessian)
     dim = attrs["parameter_count"]
-    plan = spectrum.plan_dense_solve(dim, memory_mb << 20, jobs.resolve_device(device))
-    LOG.info("eigenvalues of %s (M = %d): %s", hessian, dim, plan.describe())
-    with jobs.heartbeat(f"reading and checking {hessian}"):
-        matrix = hessian_file.load(hessian, plan.dtype, plan.device)
-    with jobs.heartbeat(f"eigenvalues of M = {dim:,} ({plan.precision}, {plan.solver})"):
-        values = spectrum.solve_dense(matrix, plan)
-    del matrix
-    floor = spectrum.round_off_floor(values, plan.precision)
+    target = jobs.resolve_device(device)
+    described, values = None, None
+    if (
+        target.type == "cpu"
+        and low_rank.worthwhile(dim, rank_bound)
+        and low_rank.needed_bytes(dim, rank_bound)
+        <= (memory_mb << 20) - spectrum.JOB_OVERHEAD_BYTES
+    ):
+        LOG.info(
+            "eigenvalues of %s (M = %d): rank at most %d, low-rank float64",
+            hessian,
+            dim,
+            rank_bound,
+        )
+        solve = low_rank.eigenvalues(hessian, rank_bound)
+        LOG.info(
+            "range certificate %.1e, probe asymmetry %.1e (limit %.0e)",
+            solve.certificate, solve.asymmetry, low_rank.CERTIFICATE_LIMIT,
+        )  # fmt: skip
+        if solve.exact:
+            described, values = solve.describe(), solve.eigenvalues
+        else:
+            LOG.warning("%s: the low-rank solve is not certified exact; solving densely", hessian)
+    if values is None:
+        plan = spectrum.plan_dense_solve(dim, memory_mb << 20, target)
+        LOG.info("eigenvalues of %s (M = %d): %s", hessian, dim, plan.describe())
+        with jobs.heartbeat(f"reading and checking {hessian}"):
+            matrix = hessian_file.load(hessian, plan.dtype, plan.device)
+        with jobs.heartbeat(f"eigenvalues of M = {dim:,} ({plan.precision}, {plan.solver})"):
+            values = spectrum.solve_dense(matrix, plan)
+        del matrix
+        described = plan.describe()
+    floor = spectrum.round_off_floor(values, described["precision"])
     storage.write_spectrum(
         output,
         values,
         {**{key: attrs[key] for key in PROVENANCE_KEYS if key in attrs},
-         "hessian": str(hessian), "method": "dense", **plan.describe(),
+         "hessian": str(hessian), "method": "dense", **described,
          "round_off_floor": floor},
     )  # fmt: skip
     LOG.info(
