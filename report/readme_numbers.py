@@ -1,0 +1,218 @@
+"""The numbers of the README's results paragraphs, read from the results of record.
+
+`report/record/` holds the small text artefacts of one default-config run (`fig1.json`,
+`table1.csv`, `gd_vs_sgd.json`, `fig10.json`, `fig_ggn.json`, `summary.md`). Each README
+block between `<!-- numbers: NAME -->` and `<!-- /numbers -->` is rendered from them here,
+so the prose and the files cannot drift apart: a test checks the README against this.
+
+    python report/readme_numbers.py --record results   # copy a fresh run's files
+    python report/readme_numbers.py --write            # rewrite the README's blocks
+    python report/readme_numbers.py                    # check; exit 1 naming each stale block
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from hessian_spectra import tables  # noqa: E402
+
+RECORD = ROOT / "report" / "record"
+README = ROOT / "README.md"
+RECORDED = ("fig1.json", "table1.csv", "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.md")
+BLOCK = re.compile(r"(<!-- numbers: (\w+) -->\n)(.*?)(<!-- /numbers -->)", re.DOTALL)
+
+
+def _load(record: Path, name: str):
+    return json.loads((record / name).read_text())
+
+
+def _listing(values) -> str:
+    values = [str(v) for v in values]
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def fig1(record: Path) -> str:
+    numbers = _load(record, "fig1.json")
+    start, end = numbers["initial"], numbers["final"]
+    steps = [
+        r["steps"]
+        for r in tables.read_csv(record / "table1.csv")
+        if (r["algorithm"], r["activation"], r["nc"], r["cov"]) == ("gd", "relu", 20, 1.0)
+    ]
+    stopped = f"after {steps[0]:,} GD steps (its gradient tolerance)" if steps else "after GD"
+    return (
+        f"At initialisation the eigenvalues range from {start['min']:.2f} to {start['max']:.2f} "
+        f"with {start['negative']:,} of {start['M']:,} negative ({start['negative_count']:,} "
+        f"beyond the round-off floor M eps max|lambda| = {start['floor']:.1e}); {stopped} the "
+        f"largest is {end['max']:.2g}, the smallest {end['min']:.2g} "
+        f"(|lambda_min| / lambda_max = {end['negative_to_largest']:.1e}), and "
+        f"{end['negative_count']:,} eigenvalues lie below minus the floor "
+        f"({end['floor']:.1e})."
+    )
+
+
+def _sgd_relu_cov1(record: Path) -> list[dict]:
+    rows = tables.read_csv(record / "table1.csv")
+    chosen = [
+        r for r in rows if (r["algorithm"], r["activation"], r["cov"]) == ("sgd", "relu", 1.0)
+    ]
+    return sorted(chosen, key=lambda r: r["nc"])
+
+
+def fig2(record: Path) -> str:
+    rows = _sgd_relu_cov1(record)
+    return (
+        f"The count above the largest gap is {_listing([r['gap'] for r in rows])} for "
+        f"k = {_listing([r['nc'] for r in rows])} (SGD, ReLU, cov = 1)."
+    )
+
+
+def table1(record: Path) -> str:
+    rows = tables.read_csv(record / "table1.csv")
+    per_activation = []
+    for act in ("relu", "tanh"):
+        chosen = [r for r in rows if r["activation"] == act]
+        hits = ", ".join(
+            "{} {}/{}".format(key, *tables.agreement(chosen, key, tolerance=1))
+            for key in tables.COUNTERS
+        )
+        per_activation.append(f"{act}: {hits}")
+    fig2 = _sgd_relu_cov1(record)
+    elbows = ["N/A" if r["heur"] is None else str(r["heur"]) for r in fig2]
+    with_cutoff = [r for r in rows if r["above_paper_cutoff"] is not None]
+    above = [r["above_paper_cutoff"] for r in with_cutoff]
+    cutoffs = sorted({r["paper_cutoff"] for r in with_cutoff})
+    tops = [r["max"] for r in with_cutoff]
+    return (
+        "Within one of k, by counter: "
+        + "; ".join(per_activation)
+        + f". The kneed elbow counts {_listing(elbows)} for k = "
+        f"{_listing([r['nc'] for r in fig2])} (SGD, ReLU, cov = 1). Above the paper's own "
+        f"cutoffs ({_listing([format(c, 'g') for c in cutoffs])}), in the {len(with_cutoff)} "
+        f"runs it gives one for: {min(above)} to {max(above)} eigenvalues; our largest "
+        f"eigenvalue there is {min(tops):.1e} to {max(tops):.1e} once training has run to "
+        "the gradient tolerance."
+    )
+
+
+def gd_vs_sgd(record: Path) -> str:
+    pairs = list(_load(record, "gd_vs_sgd.json").values())
+    steps_gd = [p["steps_gd"] for p in pairs]
+    step_ratio = [p["steps_sgd"] / p["steps_gd"] for p in pairs]
+    distance = [p["relative_distance"] for p in pairs]
+    difference = [p["spectrum_difference"] for p in pairs]
+    top_ratio = [p["max_sgd"] / p["max_gd"] for p in pairs]
+    return (
+        f"Over the {len(pairs)} grid points GD needs {min(steps_gd):,} to {max(steps_gd):,} "
+        f"steps to reach the tolerance, and SGD {min(step_ratio):.3f} to {max(step_ratio):.3f} "
+        f"times as many. SGD ends {np.median(distance):.3f} (median; {min(distance):.3f} to "
+        f"{max(distance):.3f}) of the distance GD travelled away from GD's end point; the "
+        f"largest eigenvalues agree within a factor {min(top_ratio):.2f} to "
+        f"{max(top_ratio):.2f}, and the two spectra differ rank by rank by at most "
+        f"{max(difference):.3f} of lambda_max(GD) (median {np.median(difference):.3f})."
+    )
+
+
+def fig10(record: Path) -> str:
+    numbers = _load(record, "fig10.json")
+    single, two = numbers["single_blob"], numbers["two_blobs"]
+
+    def join(entries, key, form):
+        return _listing([format(e[key], form) for e in entries])
+
+    return (
+        f"KS distances {join(single, 'ks_distance', '.3f')} at alpha = "
+        f"{join(single, 'alpha', 'g')}, against the Monte Carlo critical values "
+        f"{join(single, 'ks_critical', '.3f')} ({single[0]['ks_draws']} draws); a law 10% off "
+        f"gives {join(single, 'ks_wrong_variance', '.3f')} (variance) and "
+        f"{join(single, 'ks_wrong_ratio', '.3f')} (ratio). Two blobs at alpha = "
+        f"{join(two, 'alpha', 'g')} (N = {join(two, 'N', ',')}): "
+        f"{join(two, 'n_above_bulk', 'd')} eigenvalues above the bulk edge, the largest at "
+        f"{join(two, 'largest', '.3g')} against BBP's {join(two, 'predicted_outlier', '.3g')} "
+        f"(finite-N standard deviations {join(two, 'predicted_spread', '.2f')})."
+    )
+
+
+def fig_ggn(record: Path) -> str:
+    numbers = _load(record, "fig_ggn.json")
+    parts = [
+        f"{run}: rank(G) {entry['rank_G']:,} of M = {entry['M']:,} (N(k-1) = "
+        f"{entry['rank_bound']:,}), lambda_min(G) / lambda_max(G) = "
+        f"{entry['min_G'] / entry['max_G']:.0e}, norm(R) / lambda_max(H) = "
+        f"{entry['norm_R_over_max_H']:.3f}, top-k of G within "
+        f"{entry['top_k_relative_difference']:.1%} of H's"
+        for run, entry in numbers.items()
+    ]
+    return "; ".join(parts) + "."
+
+
+def summary(record: Path) -> str:
+    """Each section of summary.md with the verdicts it computes, in order."""
+    lines = []
+    for section in (record / "summary.md").read_text().split("\n## ")[1:]:
+        heading, _, body = section.partition("\n")
+        verdicts = re.findall(r"\*\*(holds|does not hold|mixed|not testable here)\*\*", body)
+        if verdicts:
+            lines.append(f"- {heading}: {', '.join(verdicts)}")
+    return "\n".join(lines)
+
+
+BLOCKS: dict[str, Callable[[Path], str]] = {
+    "fig1": fig1,
+    "fig2": fig2,
+    "table1": table1,
+    "gd_vs_sgd": gd_vs_sgd,
+    "fig10": fig10,
+    "fig_ggn": fig_ggn,
+    "summary": summary,
+}
+
+
+def rendered(readme: str, record: Path = RECORD) -> str:
+    """The README with every numbers block rendered from `record`."""
+
+    def fill(match: re.Match) -> str:
+        name = match.group(2)
+        if name not in BLOCKS:
+            raise KeyError(f"README block '{name}' has no renderer in {__file__}")
+        return f"{match.group(1)}{BLOCKS[name](record)}\n{match.group(4)}"
+
+    return BLOCK.sub(fill, readme)
+
+
+def stale_blocks(readme: str, record: Path = RECORD) -> list[str]:
+    fresh = dict((m.group(2), m.group(3)) for m in BLOCK.finditer(rendered(readme, record)))
+    return [m.group(2) for m in BLOCK.finditer(readme) if fresh[m.group(2)] != m.group(3)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--record", type=Path, metavar="RESULTS", help="copy from RESULTS")
+    parser.add_argument("--write", action="store_true", help="rewrite the README's blocks")
+    args = parser.parse_args()
+    if args.record:
+        RECORD.mkdir(parents=True, exist_ok=True)
+        for name in RECORDED:
+            shutil.copy2(args.record / name, RECORD / name)
+    readme = README.read_text()
+    if args.write or args.record:
+        README.write_text(rendered(readme))
+        return
+    stale = stale_blocks(readme)
+    if stale:
+        sys.exit(f"README blocks out of date with {RECORD}: {', '.join(stale)}")
+
+
+if __name__ == "__main__":
+    main()
