@@ -5,11 +5,13 @@
 import os
 import re
 
-from hessian_spectra import low_rank
 from hessian_spectra.resources import (
     convnet_parameter_count,
     dense_matrix_mb,
     hessian_job_mem_mb,
+    hessian_rank_bound,
+    low_rank_job_mem_mb,
+    low_rank_worthwhile,
     mlp_parameter_count,
     spectrum_job_mem_mb,
 )
@@ -330,7 +332,7 @@ def mnist_run_table():
             ),
         }
     for run in runs.values():
-        run["rank_bound"] = low_rank.hessian_rank_bound(
+        run["rank_bound"] = hessian_rank_bound(
             run["architecture"], mnist["data"]["n_train"], n_classes=10
         )
     return runs
@@ -362,8 +364,8 @@ def get_mnist_spectrum_mem_mb(wildcards):
     dim = get_mnist_parameter_count(wildcards)
     bound = get_mnist_rank_bound(wildcards)
     cap = config["mnist"]["spectrum"]["memory_mb"]
-    if low_rank.worthwhile(dim, bound):
-        return min(low_rank.job_mem_mb(dim, bound), cap)
+    if low_rank_worthwhile(dim, bound):
+        return min(low_rank_job_mem_mb(dim, bound), cap)
     return spectrum_job_mem_mb(dim, cap)
 
 

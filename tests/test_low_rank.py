@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import hessian_file, low_rank, storage
+from hessian_spectra import hessian_file, low_rank, resources, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.steps.hessian import compute_spectrum
@@ -38,19 +38,19 @@ def numerical_rank(matrix: np.ndarray) -> int:
 
 def test_the_rank_bound_holds_and_is_given_only_where_proven(tmp_path):
     architecture = {"kind": "mlp", "hidden": [HIDDEN], "activation": "relu"}
-    assert low_rank.hessian_rank_bound(architecture, SAMPLES, CLASSES) == BOUND == 120
+    assert resources.hessian_rank_bound(architecture, SAMPLES, CLASSES) == BOUND == 120
     rank = numerical_rank(assemble(tmp_path / "h.h5"))
     assert BOUND // 2 < rank <= BOUND  # the bound holds (dead units make it loose)
     for other in ({**architecture, "activation": "tanh"}, {**architecture, "hidden": [4, 4]},
                   {"kind": "convnet", "activation": "relu"}):  # fmt: skip
-        assert low_rank.hessian_rank_bound(other, SAMPLES, CLASSES) is None
+        assert resources.hessian_rank_bound(other, SAMPLES, CLASSES) is None
     tanh = assemble(tmp_path / "tanh.h5", activation="tanh")
     assert numerical_rank(tanh) > BOUND  # why tanh gets no bound
 
 
 def test_low_rank_spectrum_equals_numpys(tmp_path):
     reference = assemble(tmp_path / "h.h5")
-    assert low_rank.worthwhile(reference.shape[0], BOUND)
+    assert resources.low_rank_worthwhile(reference.shape[0], BOUND)
     compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096, rank_bound=BOUND)
     values, attrs = storage.read_spectrum(tmp_path / "s.h5")
     expected = np.linalg.eigvalsh(reference)
@@ -63,7 +63,7 @@ def test_low_rank_spectrum_equals_numpys(tmp_path):
 def test_a_bound_below_the_rank_fails_its_certificate_and_the_solve_goes_dense(tmp_path):
     reference = assemble(tmp_path / "h.h5")
     too_small = 0  # 64 columns, below the rank
-    assert low_rank.width(reference.shape[0], too_small) < numerical_rank(reference)
+    assert resources.low_rank_width(reference.shape[0], too_small) < numerical_rank(reference)
     assert not low_rank.eigenvalues(tmp_path / "h.h5", too_small).exact
     compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096, rank_bound=too_small)
     values, attrs = storage.read_spectrum(tmp_path / "s.h5")
@@ -84,6 +84,6 @@ def test_a_changed_entry_is_caught_by_the_probe_and_named(tmp_path):
 
 def test_a_job_too_small_for_the_low_rank_workspace_solves_densely(tmp_path):
     assemble(tmp_path / "h.h5")
-    assert low_rank.needed_bytes(643, BOUND) > 1 << 20  # more than the 1 MiB left below
+    assert resources.low_rank_needed_bytes(643, BOUND) > 1 << 20  # more than the 1 MiB left below
     compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=1024 + 4, rank_bound=BOUND)
     assert "low-rank" not in storage.read_spectrum(tmp_path / "s.h5")[1]["driver"]

@@ -11,23 +11,22 @@ zero diagonal blocks and off-diagonal blocks of rank k h. Given such a bound r:
 
 A fresh probe P certifies the range: |H P - Q Q^T H P| / |H P| must be at round-off, else
 Q missed part of H's range (a wrong bound) and the caller falls back to a dense solve.
+The bound, the width w and the memory live in `resources` (light enough for the rules).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 
 from . import hessian_file, jobs
-from .spectrum import JOB_OVERHEAD_BYTES
+from .resources import LOW_RANK_SLAB_BYTES as SLAB_BYTES
+from .resources import low_rank_width as width
 
-OVERSAMPLING = 64
 PROBES = 8
-SLAB_BYTES = 256 << 20
 # A range that misses part of H, or a file changed since it was written, leaves a residual
 # far above this; an intact file and a true bound leave round-off (2.9e-15 at M = 55,660).
 CERTIFICATE_LIMIT = 1e-10
@@ -58,40 +57,6 @@ class LowRankSolve:
             "range_certificate": self.certificate,
             "probe_asymmetry": self.asymmetry,
         }
-
-
-def hessian_rank_bound(architecture: Mapping, n_samples: int, n_classes: int) -> int | None:
-    """N (k - 1) + 2 k h for a one-hidden-layer ReLU net; None where no bound is proven
-    (deeper nets, smooth activations, convnets)."""
-    if (
-        architecture["kind"] != "mlp"
-        or len(architecture["hidden"]) != 1
-        or architecture["activation"] != "relu"
-    ):
-        return None
-    return n_samples * (n_classes - 1) + 2 * n_classes * architecture["hidden"][0]
-
-
-def width(dim: int, rank_bound: int) -> int:
-    return min(dim, rank_bound + OVERSAMPLING)
-
-
-def worthwhile(dim: int, rank_bound: int | None) -> bool:
-    """Two passes over the matrix and a QR of M x w beat a dense solve of M x M where w is
-    at most a third of M (measured: h = 70 in 31 min against 101 CPU-min in float32)."""
-    return rank_bound is not None and 3 * width(dim, rank_bound) <= dim
-
-
-def needed_bytes(dim: int, rank_bound: int) -> int:
-    """Three M x w float64 arrays (Y and Q side by side in the QR, then Q and H Q), B with
-    its eigensolver's copy, and a slab of rows (13.8 GB measured at M = 55,660)."""
-    columns = width(dim, rank_bound)
-    return 8 * (3 * dim * columns + 2 * columns * columns) + SLAB_BYTES
-
-
-def job_mem_mb(dim: int, rank_bound: int) -> int:
-    """Memory a low-rank spectrum job declares: its workspace and the job's overhead."""
-    return -(-(needed_bytes(dim, rank_bound) + JOB_OVERHEAD_BYTES) // (1 << 20))
 
 
 def eigenvalues(path: str | os.PathLike, rank_bound: int, seed: int = 0) -> LowRankSolve:

@@ -29,10 +29,9 @@ import torch
 from kneed import KneeLocator
 
 from . import jobs
+from .resources import JOB_OVERHEAD_BYTES
 
 GIB = 1 << 30
-# Memory a job needs besides the matrix: the interpreter, torch, h5py's buffers.
-JOB_OVERHEAD_BYTES = 1 * GIB
 SOLVERS = {
     # LAPACK (MKL) or cuSOLVER divide and conquer on torch's column-major copy of the
     # matrix; 1.6-2x faster than scipy's LAPACK here (benchmarks/hessian_engines.py).

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from .. import hessian_file, jobs, low_rank, models, spectrum, storage
+from .. import hessian_file, jobs, low_rank, models, resources, spectrum, storage
 from ..curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -146,7 +146,7 @@ def compute_spectrum(
 ) -> None:
     """All eigenvalues of a stored Hessian, with the Hessian's provenance.
 
-    With a proven `rank_bound` (`low_rank.hessian_rank_bound`) well below M, on the CPU,
+    With a proven `rank_bound` (`resources.hessian_rank_bound`) well below M, on the CPU,
     the matrix is solved in float64 from two passes over its file (`low_rank`), if that
     fits `memory_mb`; a failed certificate falls back to the dense solve. Otherwise the
     matrix is solved densely in float64 wherever it and the solver's workspace fit the
@@ -159,9 +159,9 @@ def compute_spectrum(
     described, values = None, None
     if (
         target.type == "cpu"
-        and low_rank.worthwhile(dim, rank_bound)
-        and low_rank.needed_bytes(dim, rank_bound)
-        <= (memory_mb << 20) - spectrum.JOB_OVERHEAD_BYTES
+        and resources.low_rank_worthwhile(dim, rank_bound)
+        and resources.low_rank_needed_bytes(dim, rank_bound)
+        <= (memory_mb << 20) - resources.JOB_OVERHEAD_BYTES
     ):
         LOG.info(
             "eigenvalues of %s (M = %d): rank at most %d, low-rank float64",
