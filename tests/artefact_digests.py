@@ -93,9 +93,27 @@ def digests(workdir: Path) -> dict[str, dict[str, str] | str]:
 
 
 def platform_key() -> str:
-    """What bit-identity is defined on: the CPU, the OS and the numerical libraries."""
+    """What bit-identity is defined on: the CPU, the OS, the numerical libraries and the
+    kernels they chose at run time. "AMD EPYC" names several CPU generations, and torch's
+    vector kernels and OpenBLAS's (numpy, scipy) are picked per instruction set, so the
+    same code gives other last bits on another generation."""
     libraries = f"torch {torch.__version__}, numpy {np.__version__}"
-    return f"{platform.system()} {platform.machine()}, {_cpu_model()}, {libraries}"
+    return (
+        f"{platform.system()} {platform.machine()}, {_cpu_model()}, {libraries}, "
+        f"kernels {_kernels()}"
+    )
+
+
+def _kernels() -> str:
+    """torch's CPU capability and the core of each BLAS that numpy and scipy load."""
+    import scipy.linalg  # noqa: F401  (loads scipy's OpenBLAS, so threadpoolctl sees it)
+    from threadpoolctl import threadpool_info
+
+    blas = sorted(
+        {f"{info['internal_api']} {info.get('architecture')}" for info in threadpool_info()
+         if info["user_api"] == "blas"}
+    )  # fmt: skip
+    return f"torch {torch.backends.cpu.get_cpu_capability()}, {', '.join(blas)}"
 
 
 def _cpu_model() -> str:
