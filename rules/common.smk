@@ -268,14 +268,14 @@ def figure_title(figure):
 
 
 def fig_ggn_inputs():
-    """Per run: its Hessian, the Hessian's spectrum and its Gauss-Newton matrix."""
+    """Per run: its Hessian's spectrum, its Gauss-Newton term G and its residual R."""
     return {
         f"{kind} {run}": f"results/blobs/{folder}/{run}/final.h5"
         for run in FIG_GGN_RUNS
         for kind, folder in (
-            ("hessian", "hessians"),
             ("spectrum", "spectra"),
             ("ggn", "ggn"),
+            ("residual", "residual"),
         )
     }
 

@@ -1,5 +1,5 @@
-# Exact Hessians (and Gauss-Newton matrices) at checkpoints of the blob runs, and their
-# eigenvalues.
+# Exact Hessians at checkpoints of the blob runs and their eigenvalues, and the
+# decomposition H = G + R (Gauss-Newton term and residual) for fig_ggn.
 #
 # The block size travels as a resource, not a param: it changes how rows are grouped, not
 # a single bit of any row, and Snakemake reruns a job whose params change.
@@ -100,12 +100,16 @@ rule spectrum:
         "../workflow/scripts/spectrum.py"
 
 
+# H = G + R without reading H: the residual's rows are the Hessian's rows, computed as
+# rule hessian computes them, minus G's. So fig_ggn never needs the temporary Hessian, and
+# building it after fig2 reruns neither the Hessian nor its spectrum.
 rule gauss_newton:
     input:
         checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
         dataset="results/blobs/data/k{k}-cov{cov}.h5",
     output:
-        dense_matrix(blob_file("ggn", "{point}.h5")),
+        ggn=dense_matrix(blob_file("ggn", "{point}.h5")),
+        residual=dense_matrix(blob_file("residual", "{point}.h5")),
     log:
         blob_log("gauss_newton"),
     conda:
@@ -116,6 +120,7 @@ rule gauss_newton:
         runtime=lambda wildcards, attempt: 60 * attempt,
         block_size=config["hessian"]["block_size"],
     params:
+        chunk_size=config["hessian"]["chunk_size"],
         device=config["hessian"]["device"],
     script:
         "../workflow/scripts/gauss_newton.py"

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import json
+
 import h5py
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from hessian_spectra.curvature import GaussNewtonOperator, HessianOperator, mean_cross_entropy
+from hessian_spectra import blobs, models, storage
+from hessian_spectra.curvature import (
+    GaussNewtonOperator,
+    HessianOperator,
+    ResidualOperator,
+    mean_cross_entropy,
+)
 from hessian_spectra.hessian_file import BLOCKS_DONE_DATASET, HESSIAN_DATASET, symmetry_error
 from hessian_spectra.hessian_file import assemble as assemble_hessian
 from hessian_spectra.hessian_file import gather as gather_hessian
+from hessian_spectra.hessian_file import read as read_matrix
 from hessian_spectra.models import FlatModel
+from hessian_spectra.steps.figures import figure_gauss_newton
+from hessian_spectra.steps.hessian import build_gauss_newton, build_hessian, compute_spectrum
 from hessian_spectra.storage import ArtefactError
 
 from .conftest import random_split
@@ -200,9 +211,15 @@ def test_hessian_splits_into_gauss_newton_and_residual(tiny_problem):
         torch.softmax(flat(theta, data.x), dim=1) - F.one_hot(data.y, 3).double()
     ) / len(data)
     residual = torch.func.hessian(lambda t: (residual_weights * flat(t, data.x)).sum())(theta)
-    hessian = HessianOperator(loss, theta).dense()
-    ggn = GaussNewtonOperator(flat, data, theta).dense()
+    hessian_operator = HessianOperator(loss, theta)
+    ggn_operator = GaussNewtonOperator(flat, data, theta)
+    hessian, ggn = hessian_operator.dense(), ggn_operator.dense()
     assert relative_error(ggn + residual, hessian) < 1e-12
+    residual_operator = ResidualOperator(hessian_operator, ggn_operator)
+    assert relative_error(residual_operator.dense(), residual) < 1e-12
+    assert torch.equal(residual_operator.rows(3, 9), hessian[3:9] - ggn[3:9])  # bit for bit
+    vector = torch.randn(len(theta), generator=torch.Generator().manual_seed(5), dtype=theta.dtype)
+    assert relative_error(residual_operator.matvec(vector), residual @ vector) < 1e-12
     eigenvalues = torch.linalg.eigvalsh(ggn)
     assert eigenvalues.min() > -1e-12 * eigenvalues.max()  # G is positive semi-definite
     rank = int((eigenvalues > 1e-10 * eigenvalues.max()).sum())
@@ -267,3 +284,47 @@ def test_gather_refuses_parts_out_of_order_or_of_another_assembly(tmp_path, tiny
     with pytest.raises(ArtefactError, match="are not parts 0..2 in order"):
         gather_hessian([paths[1], paths[0]], tmp_path / "out.h5")
     assert not (tmp_path / "out.h5").exists()
+
+
+def test_decomposition_files_give_fig_ggn_without_the_hessian_file(tmp_path):
+    """rule gauss_newton's residual file is the stored H minus G bit for bit, so fig_ggn
+    needs no Hessian file; G and R of another checkpoint than the spectrum's are refused,
+    naming both files."""
+    arrays, _ = blobs.gaussian_blobs(
+        n_classes=3, dim=4, n_train=40, n_test=1, cov=1.0, center_box=(-3.0, 3.0), seed=0
+    )
+    storage.write_arrays(tmp_path / "data.h5", arrays, {"n_classes": 3})
+    spec = models.mlp_spec(4, [6], 3, "tanh")
+    model = models.build_model(spec)
+    models.initialise(model, weight_std=0.5, generator=torch.Generator().manual_seed(0))
+    parameters = FlatModel(model).flatten()
+    for step in (0, 1):
+        storage.save_checkpoint(
+            tmp_path / f"c{step}.pt", parameters=parameters + step, step=step, run="r", model=spec
+        )
+        build_gauss_newton(
+            tmp_path / f"c{step}.pt", tmp_path / "data.h5", tmp_path / f"g{step}.h5",
+            tmp_path / f"r{step}.h5", block_size=7, chunk_size=None, workers=2,
+        )  # fmt: skip
+    build_hessian(
+        tmp_path / "c0.pt", tmp_path / "data.h5", tmp_path / "h0.h5",
+        block_size=5, chunk_size=None, workers=1,
+    )  # fmt: skip
+    compute_spectrum(tmp_path / "h0.h5", tmp_path / "s0.h5", memory_mb=2048)
+    hessian, ggn, residual = (
+        read_matrix(tmp_path / name)[0] for name in ("h0.h5", "g0.h5", "r0.h5")
+    )
+    assert np.array_equal(residual, hessian - ggn)
+    assert np.abs(residual).max() > 1e-3 * np.abs(hessian).max()  # tanh: R is not negligible
+
+    run = {"label": "r", "n_classes": 3, "spectrum": tmp_path / "s0.h5"}
+    figure_gauss_newton(
+        [{**run, "ggn": tmp_path / "g0.h5", "residual": tmp_path / "r0.h5"}],
+        tmp_path / "fig.pdf", tmp_path / "fig.json", top=5,
+    )  # fmt: skip
+    assert json.loads((tmp_path / "fig.json").read_text())["r"]["M"] == len(parameters)
+    with pytest.raises(ArtefactError, match=r"g1\.h5.*s0\.h5"):
+        figure_gauss_newton(
+            [{**run, "ggn": tmp_path / "g1.h5", "residual": tmp_path / "r1.h5"}],
+            tmp_path / "other.pdf", tmp_path / "other.json", top=5,
+        )  # fmt: skip

@@ -379,12 +379,35 @@ def test_a_block_size_changes_no_number_and_reruns_nothing(built, section, key, 
     assert planned_jobs(built, config=changed) == {}
 
 
-def test_the_report_collects_what_exists_after_fig2_alone(tmp_path):
-    workdir = copy_workflow(tmp_path)
-    snakemake(workdir, "results/fig2.pdf", config=TEST_CONFIG)
-    snakemake(workdir, "--report", "results/report.html", config=TEST_CONFIG)
-    html = (workdir / "results/report.html").read_text()
+TEMPORARY_HESSIANS = {**TEST_CONFIG, "hessian": {**TEST_CONFIG["hessian"], "keep": False}}
+
+
+@pytest.fixture(scope="module")
+def fig2_alone(tmp_path_factory) -> Path:
+    """A copy of the workflow in which only Fig. 2 is built, with the default temporary
+    Hessians (deleted once their spectra exist)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("fig2_alone"))
+    snakemake(workdir, "results/fig2.pdf", config=TEMPORARY_HESSIANS)
+    return workdir
+
+
+def test_the_report_collects_what_exists_after_fig2_alone(fig2_alone):
+    snakemake(fig2_alone, "--report", "results/report.html", config=TEMPORARY_HESSIANS)
+    html = (fig2_alone / "results/report.html").read_text()
     assert "fig2.pdf" in html and "fig1.pdf" not in html
+
+
+def test_the_ggn_figure_after_fig2_rebuilds_no_hessian_and_reruns_no_spectrum(fig2_alone):
+    """fig_ggn shares a run with Fig. 2 but reads no Hessian file: its Gauss-Newton job
+    computes G and R = H - G from the checkpoint, so the deleted temporary Hessian stays
+    deleted and Fig. 2 stays up to date."""
+    hessians = fig2_alone / "results/blobs/hessians"
+    assert not list(hessians.rglob("*.h5"))
+    plan = planned_jobs(fig2_alone, "results/fig_ggn.pdf", config=TEMPORARY_HESSIANS)
+    assert sorted(plan) == ["fig_ggn", "gauss_newton"]
+    snakemake(fig2_alone, "results/fig_ggn.pdf", config=TEMPORARY_HESSIANS)
+    assert not list(hessians.rglob("*.h5"))
+    assert planned_jobs(fig2_alone, "results/fig2.pdf", config=TEMPORARY_HESSIANS) == {}
 
 
 def test_the_slurm_profile_partition_reaches_every_job(tmp_path):

@@ -1,5 +1,6 @@
-"""Curvature operators of the mean training loss: the exact Hessian H and its Gauss-Newton
-term G, as float64 matrix-vector products and rows on the parameters' device.
+"""Curvature operators of the mean training loss: the exact Hessian H, its Gauss-Newton
+term G and the residual R = H - G, as float64 matrix-vector products and rows on the
+parameters' device.
 
 The loss is a function of one flat float64 parameter vector (`models.FlatModel`). Its
 gradient graph is built once (`create_graph=True`); a product with a vector is one more
@@ -200,6 +201,23 @@ class GaussNewtonOperator(CurvatureOperator):
         curved = probs * jacobian_vectors
         curved = (curved - probs * curved.sum(dim=-1, keepdim=True)) / len(self.data)
         return _batched_grad(logits, leaf, curved)
+
+
+class ResidualOperator(CurvatureOperator):
+    """The residual R = H - G of the Hessian beyond its Gauss-Newton term (Eq. 4): each
+    row is a row of `hessian` minus the same row of `ggn`, so R is exactly the difference
+    of the two stored matrices, bit for bit. Each operator keeps its own graph per worker
+    thread."""
+
+    def __init__(self, hessian: CurvatureOperator, ggn: GaussNewtonOperator):
+        super().__init__(hessian.theta, hessian.engine)
+        self.hessian, self.ggn = hessian, ggn
+
+    def rows(self, start: int, stop: int) -> torch.Tensor:
+        return self.hessian.rows(start, stop) - self.ggn.rows(start, stop)
+
+    def matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        return self.hessian.matvec(vector) - self.ggn.matvec(vector)
 
 
 class StagedHessian(HessianOperator):

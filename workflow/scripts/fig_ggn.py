@@ -5,7 +5,7 @@ import _source_path  # noqa: F401  (src/ on sys.path)
 from hessian_spectra.jobs import job
 from hessian_spectra.steps.figures import figure_gauss_newton
 
-KINDS = ("hessian", "spectrum", "ggn")  # the inputs of each run, named "<kind> <run>"
+KINDS = ("spectrum", "ggn", "residual")  # the inputs of each run, named "<kind> <run>"
 
 with job(snakemake.log[0], snakemake.threads):
     inputs = dict(snakemake.input.items())

@@ -1,4 +1,5 @@
-"""Snakemake adapter: the Gauss-Newton term G at one checkpoint (rule gauss_newton)."""
+"""Snakemake adapter: the Gauss-Newton term G and the residual R = H - G at one
+checkpoint (rule gauss_newton)."""
 
 import _source_path  # noqa: F401  (src/ on sys.path)
 
@@ -9,8 +10,10 @@ with job(snakemake.log[0], snakemake.threads):
     build_gauss_newton(
         snakemake.input.checkpoint,
         snakemake.input.dataset,
-        snakemake.output[0],
+        snakemake.output.ggn,
+        snakemake.output.residual,
         block_size=snakemake.resources.block_size,
+        chunk_size=snakemake.params.chunk_size,
         workers=snakemake.threads,
         device=snakemake.params.device,
     )

@@ -106,28 +106,29 @@ def figure_gauss_newton(
     """The spectra of H, G and R = H - G for each run, and the checks of Section 2.2.
 
     Each entry of `runs` has a `label`, the run's `n_classes`, and the paths of its
-    `hessian`, its Hessian's `spectrum` and its Gauss-Newton (`ggn`) files. The spectrum of
-    H is read from the spectrum file (computed once, by the spectrum rule), not solved again.
+    Hessian's `spectrum` (computed once, by the spectrum rule, not solved again), its
+    Gauss-Newton term (`ggn`) and its `residual` R = H - G (`build_gauss_newton`).
     """
     spectra, payload = {}, {}
     for run in runs:
-        hessian, attrs = hessian_file.read(run["hessian"])
-        ggn, _ = hessian_file.read(run["ggn"])
-        if ggn.shape != hessian.shape:
-            raise storage.ArtefactError(
-                f"Gauss-Newton file {run['ggn']} is {ggn.shape}, Hessian {run['hessian']} "
-                f"is {hessian.shape}"
-            )
         h_values, h_attrs = storage.read_spectrum(run["spectrum"])
-        if h_values.size != hessian.shape[0] or h_attrs.get("precision") != "float64":
+        if h_attrs.get("precision") != "float64" or h_attrs["method"] != "dense":
             raise storage.ArtefactError(
-                f"spectrum {run['spectrum']} is not the full float64 spectrum of "
-                f"{run['hessian']} ({h_values.size} values, {h_attrs.get('precision')})"
+                f"spectrum {run['spectrum']} is not the full float64 spectrum of H "
+                f"({h_attrs['method']}, {h_attrs.get('precision')})"
             )
-        values = {"H": h_values, "G": spectrum.dense_eigenvalues(ggn)}
-        residual = hessian - ggn
-        del hessian, ggn
-        values["R = H - G"] = spectrum.dense_eigenvalues(residual)
+        values = {"H": h_values}
+        for name, kind in (("G", "ggn"), ("R = H - G", "residual")):
+            matrix, attrs = hessian_file.read(run[kind])
+            point = (attrs["run"], attrs["checkpoint_step"], attrs["parameter_count"])
+            if point != (h_attrs["run"], h_attrs["checkpoint_step"], h_values.size):
+                raise storage.ArtefactError(
+                    f"{run[kind]} holds run, step, M = {point}, but the spectrum of H "
+                    f"{run['spectrum']} is of {h_attrs['run']} at step "
+                    f"{h_attrs['checkpoint_step']} with {h_values.size} values"
+                )
+            values[name] = spectrum.dense_eigenvalues(matrix)
+            del matrix
         spectra[run["label"]] = values
         n_classes = run["n_classes"]
         h, g, r = values["H"], values["G"], values["R = H - G"]

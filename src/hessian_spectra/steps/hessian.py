@@ -1,4 +1,4 @@
-"""Exact Hessians and Gauss-Newton terms at checkpoints, in HDF5 blocks on the job's
+"""Exact Hessians and their Gauss-Newton decomposition at checkpoints, in HDF5 blocks on the job's
 device, and their spectra: dense (every eigenvalue, in the most precise arithmetic that fits
 the job's memory) or Lanczos extremes (matrix-free, an explicit choice)."""
 
@@ -13,6 +13,7 @@ from .. import hessian_file, jobs, low_rank, models, resources, spectrum, storag
 from ..curvature import (
     GaussNewtonOperator,
     HessianOperator,
+    ResidualOperator,
     StagedHessian,
     default_engine,
     mean_cross_entropy,
@@ -64,8 +65,8 @@ def _operator_at(
     device: str,
     chunk_size: int | None = None,
 ):
-    """The curvature operator `matrix` ("H" or "G") at a checkpoint on the resolved device,
-    with the row engine measured fastest there, and its provenance."""
+    """The curvature operator `matrix` ("H", "G" or "R" = H - G) at a checkpoint on the
+    resolved device, with the row engine measured fastest there, and its provenance."""
     state, flat, train_split = _trained_problem(checkpoint, dataset)
     target = jobs.resolve_device(device)
     flat.model.to(target)
@@ -76,8 +77,13 @@ def _operator_at(
         operator = StagedHessian(flat, split, theta, engine)
     elif matrix == "H":
         operator = HessianOperator(mean_cross_entropy(flat, split, chunk_size), theta, engine)
-    else:
+    elif matrix == "G":
         operator = GaussNewtonOperator(flat, split, theta, engine)
+    else:
+        operator = ResidualOperator(
+            HessianOperator(mean_cross_entropy(flat, split, chunk_size), theta, engine),
+            GaussNewtonOperator(flat, split, theta, engine),
+        )
     LOG.info(
         "%s of %s at step %d: M = %d, N = %d, %s rows on %s",
         matrix, state["run"], state["step"], operator.dim, len(split), engine, target,
@@ -116,19 +122,36 @@ def build_hessian(
 def build_gauss_newton(
     checkpoint: PathLike,
     dataset: PathLike,
-    output: PathLike,
+    ggn_output: PathLike,
+    residual_output: PathLike,
     *,
     block_size: int,
+    chunk_size: int | None,
     workers: int,
     device: str = "cpu",
 ) -> None:
-    """The exact Gauss-Newton term G of the Hessian at a checkpoint, in the Hessian layout."""
-    operator, attrs = _operator_at(checkpoint, dataset, "G", device=device)
+    """The decomposition H = G + R at a checkpoint (Eq. 4): the exact Gauss-Newton term G
+    and the residual R = H - G, each in the Hessian layout.
+
+    R's rows are the Hessian's rows, computed as `build_hessian` computes them (the same
+    `chunk_size`), minus G's: R equals the stored H minus G bit for bit, without reading
+    H, so a figure of the decomposition never needs the (temporary) Hessian file.
+    """
+    ggn, attrs = _operator_at(checkpoint, dataset, "G", device=device)
     attrs |= {
         "matrix": "generalised Gauss-Newton term G = (1/N) sum J^T (diag p - p p^T) J",
         "engine": "Gauss-Newton rows by double-vjp Jacobian products, float64",
     }
-    hessian_file.assemble(operator, output, block_size=block_size, attrs=attrs, workers=workers)
+    hessian_file.assemble(ggn, ggn_output, block_size=block_size, attrs=attrs, workers=workers)
+    residual, attrs = _operator_at(checkpoint, dataset, "R", device=device, chunk_size=chunk_size)
+    attrs |= {
+        "matrix": "residual R = H - G = (1/N) sum (p - y) . Hess f",
+        "engine": "Hessian rows by double backward minus Gauss-Newton rows, float64",
+        "chunk_size": chunk_size,
+    }
+    hessian_file.assemble(
+        residual, residual_output, block_size=block_size, attrs=attrs, workers=workers
+    )
 
 
 PROVENANCE_KEYS = (
