@@ -1,11 +1,13 @@
 """The numbers of the README's results paragraphs, read from the results of record.
 
-`report/record/` holds the small text artefacts of one default-config run (`fig1.json`,
-`table1.csv`, `gd_vs_sgd.json`, `fig10.json`, `fig_ggn.json`, `summary.md`). Each README
-block between `<!-- numbers: NAME -->` and `<!-- /numbers -->` is rendered from them here,
-so the prose and the files cannot drift apart: a test checks the README against this.
+`report/record/` holds the small text artefacts of one default-config run of the blob
+experiments (`fig1.json`, `table1.csv`, `gd_vs_sgd.json`, `fig10.json`, `fig_ggn.json`,
+`summary.md`) and of one run of Figs. 3-6 (`mnist_fc.json`, `mnist_conv.json`; with
+`config/mnist-offline.yaml` on this machine). Each README block between
+`<!-- numbers: NAME -->` and `<!-- /numbers -->` is rendered from them here, so the prose
+and the files cannot drift apart: a test checks the README against this.
 
-    python report/readme_numbers.py --record results   # copy a fresh run's files
+    python report/readme_numbers.py --record results   # copy a fresh run's files (those it has)
     python report/readme_numbers.py --write            # rewrite the README's blocks
     python report/readme_numbers.py                    # check; exit 1 naming each stale block
 """
@@ -29,7 +31,10 @@ from hessian_spectra import tables  # noqa: E402
 
 RECORD = ROOT / "report" / "record"
 README = ROOT / "README.md"
-RECORDED = ("fig1.json", "table1.csv", "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.md")
+RECORDED = (
+    "fig1.json", "table1.csv", "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.md",
+    "mnist_fc.json", "mnist_conv.json",
+)  # fmt: skip
 BLOCK = re.compile(r"(<!-- numbers: (\w+) -->\n)(.*?)(<!-- /numbers -->)", re.DOTALL)
 
 
@@ -157,6 +162,20 @@ def fig_ggn(record: Path) -> str:
     return "; ".join(parts) + "."
 
 
+def mnist(record: Path) -> str:
+    """Per MNIST-1K net: the top, the right edge of Fig. 3 / 4, and the negative
+    eigenvalues beyond the round-off floor (Figs. 5 / 6)."""
+    parts = [
+        f"{label}: M = {net['M']:,}, lambda_max {net['largest']:.3g}, 120th largest "
+        f"{net['top_edge']:.3g}, {net['negative_count']:,} below minus the floor "
+        f"{net['floor']:.1e} ({net['negative_share']:.2%} of M), |lambda_min| / lambda_max "
+        f"{net['negative_to_largest']:.1e}"
+        for name in ("mnist_fc.json", "mnist_conv.json")
+        for label, net in _load(record, name).items()
+    ]
+    return "; ".join(parts) + "."
+
+
 def summary(record: Path) -> str:
     """Each section of summary.md with the verdicts it computes, in order."""
     lines = []
@@ -175,6 +194,7 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "gd_vs_sgd": gd_vs_sgd,
     "fig10": fig10,
     "fig_ggn": fig_ggn,
+    "mnist": mnist,
     "summary": summary,
 }
 
@@ -202,9 +222,13 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="rewrite the README's blocks")
     args = parser.parse_args()
     if args.record:
+        found = [name for name in RECORDED if (args.record / name).exists()]
+        if not found:
+            sys.exit(f"{args.record} holds none of {', '.join(RECORDED)}")
         RECORD.mkdir(parents=True, exist_ok=True)
-        for name in RECORDED:
+        for name in found:
             shutil.copy2(args.record / name, RECORD / name)
+        print(f"recorded {', '.join(found)}")
     readme = README.read_text()
     if args.write or args.record:
         README.write_text(rendered(readme))
