@@ -1,6 +1,6 @@
-"""Exact Hessians and their Gauss-Newton decomposition at checkpoints, in HDF5 blocks on the job's
-device, and their spectra: dense (every eigenvalue, in the most precise arithmetic that fits
-the job's memory) or Lanczos extremes (matrix-free, an explicit choice)."""
+"""Exact Hessians and their Gauss-Newton decomposition at checkpoints, in HDF5 blocks on
+the job's device, and their spectra: dense (every eigenvalue, in the most precise arithmetic
+that fits the job's memory) or Lanczos extremes (matrix-free, an explicit choice)."""
 
 from __future__ import annotations
 
