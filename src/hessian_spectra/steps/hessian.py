@@ -93,6 +93,43 @@ def _operator_at(
                       "device": str(target), "row_engine": engine, **stages}  # fmt: skip
 
 
+# What each assembled matrix is, and how its rows are computed, for its file's attributes.
+MATRICES = {
+    "H": ("Hessian H", "Hessian rows by double backward (Pearlmutter), float64"),
+    "G": (
+        "generalised Gauss-Newton term G = (1/N) sum J^T (diag p - p p^T) J",
+        "Gauss-Newton rows by double-vjp Jacobian products, float64",
+    ),
+    "R": (
+        "residual R = H - G = (1/N) sum (p - y) . Hess f",
+        "Hessian rows by double backward minus Gauss-Newton rows, float64",
+    ),
+}
+
+
+def _assemble(
+    matrix: str,
+    checkpoint: PathLike,
+    dataset: PathLike,
+    output: PathLike,
+    *,
+    chunk_size: int | None,
+    device: str,
+    **layout,
+) -> None:
+    """`matrix` ("H", "G" or "R") at a checkpoint into HDF5, by `hessian_file.assemble`
+    with `layout` (block size, workers, part), described in its attributes; the chunk size
+    is recorded where it sets the last bits (H and R, not G)."""
+    operator, attrs = _operator_at(
+        checkpoint, dataset, matrix, device=device, chunk_size=chunk_size
+    )
+    description, engine = MATRICES[matrix]
+    attrs |= {"matrix": description, "engine": engine}
+    if matrix != "G":
+        attrs["chunk_size"] = chunk_size
+    hessian_file.assemble(operator, output, attrs=attrs, **layout)
+
+
 def build_hessian(
     checkpoint: PathLike,
     dataset: PathLike,
@@ -107,15 +144,9 @@ def build_hessian(
 ) -> None:
     """The exact float64 Hessian of the mean training loss at a checkpoint, into HDF5
     (or rows part `part` of `parts`, for `hessian_file.gather`)."""
-    operator, attrs = _operator_at(checkpoint, dataset, "H", device=device, chunk_size=chunk_size)
-    attrs |= {
-        "matrix": "Hessian H",
-        "engine": "Hessian rows by double backward (Pearlmutter), float64",
-        "chunk_size": chunk_size,
-    }
-    hessian_file.assemble(
-        operator, output, block_size=block_size, attrs=attrs, workers=workers,
-        part=part, parts=parts,
+    _assemble(
+        "H", checkpoint, dataset, output, chunk_size=chunk_size, device=device,
+        block_size=block_size, workers=workers, part=part, parts=parts,
     )  # fmt: skip
 
 
@@ -137,21 +168,11 @@ def build_gauss_newton(
     `chunk_size`), minus G's: R equals the stored H minus G bit for bit, without reading
     H, so a figure of the decomposition never needs the (temporary) Hessian file.
     """
-    ggn, attrs = _operator_at(checkpoint, dataset, "G", device=device)
-    attrs |= {
-        "matrix": "generalised Gauss-Newton term G = (1/N) sum J^T (diag p - p p^T) J",
-        "engine": "Gauss-Newton rows by double-vjp Jacobian products, float64",
-    }
-    hessian_file.assemble(ggn, ggn_output, block_size=block_size, attrs=attrs, workers=workers)
-    residual, attrs = _operator_at(checkpoint, dataset, "R", device=device, chunk_size=chunk_size)
-    attrs |= {
-        "matrix": "residual R = H - G = (1/N) sum (p - y) . Hess f",
-        "engine": "Hessian rows by double backward minus Gauss-Newton rows, float64",
-        "chunk_size": chunk_size,
-    }
-    hessian_file.assemble(
-        residual, residual_output, block_size=block_size, attrs=attrs, workers=workers
-    )
+    for matrix, output in (("G", ggn_output), ("R", residual_output)):
+        _assemble(
+            matrix, checkpoint, dataset, output, chunk_size=chunk_size, device=device,
+            block_size=block_size, workers=workers,
+        )  # fmt: skip
 
 
 PROVENANCE_KEYS = (
