@@ -118,7 +118,7 @@ rule fig_ggn:
         mem_mb=fig_ggn_mem_mb,
         runtime=30,
     params:
-        runs=FIG_GGN_RUNS,
+        runs=titled(FIG_GGN_RUNS),
         top=config["fig_ggn"]["top"],
     script:
         "../workflow/scripts/fig_ggn.py"

@@ -255,16 +255,23 @@ def gd_vs_sgd_inputs():
 FIG2_RUNS = {f"k = {k}": figure_run("fig2", k) for k in config["fig2"]["n_classes"]}
 
 
+def run_in_words(run):
+    """A blob run's settings in words: "GD, ReLU, k = 3, cov = 1" (no k where
+    `n_classes` lists several)."""
+    words = [run["algorithm"].upper(), {"relu": "ReLU", "tanh": "tanh"}[run["activation"]]]
+    if isinstance(run["n_classes"], int):
+        words.append(f"k = {run['n_classes']}")
+    return ", ".join([*words, f"cov = {number(run['cov'])}"])
+
+
 def figure_title(figure):
-    """The run a figure's config section picks, in words: "GD, ReLU, k = 3, cov = 1"."""
-    section = config[figure]
-    words = [
-        section["algorithm"].upper(),
-        {"relu": "ReLU", "tanh": "tanh"}[section["activation"]],
-    ]
-    if isinstance(section["n_classes"], int):
-        words.append(f"k = {section['n_classes']}")
-    return ", ".join([*words, f"cov = {number(section['cov'])}"])
+    """The run a figure's config section picks, in words."""
+    return run_in_words(config[figure])
+
+
+def titled(runs):
+    """Each run's settings with its title in words, for a figure's panels."""
+    return {name: settings | {"title": run_in_words(settings)} for name, settings in runs.items()}
 
 
 def fig_ggn_inputs():

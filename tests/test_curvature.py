@@ -317,7 +317,7 @@ def test_decomposition_files_give_fig_ggn_without_the_hessian_file(tmp_path):
     assert np.array_equal(residual, hessian - ggn)
     assert np.abs(residual).max() > 1e-3 * np.abs(hessian).max()  # tanh: R is not negligible
 
-    run = {"label": "r", "n_classes": 3, "spectrum": tmp_path / "s0.h5"}
+    run = {"label": "r", "title": "GD, tanh, k = 3", "n_classes": 3, "spectrum": tmp_path / "s0.h5"}
     figure_gauss_newton(
         [{**run, "ggn": tmp_path / "g0.h5", "residual": tmp_path / "r0.h5"}],
         tmp_path / "fig.pdf", tmp_path / "fig.json", top=5,

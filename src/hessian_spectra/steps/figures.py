@@ -105,9 +105,10 @@ def figure_gauss_newton(
 ) -> None:
     """The spectra of H, G and R = H - G for each run, and the checks of Section 2.2.
 
-    Each entry of `runs` has a `label`, the run's `n_classes`, and the paths of its
-    Hessian's `spectrum` (computed once, by the spectrum rule, not solved again), its
-    Gauss-Newton term (`ggn`) and its `residual` R = H - G (`build_gauss_newton`).
+    Each entry of `runs` has a `label` (the run's id, which keys its numbers), a `title`
+    (its panels'), the run's `n_classes`, and the paths of its Hessian's `spectrum`
+    (computed once, by the spectrum rule, not solved again), its Gauss-Newton term (`ggn`)
+    and its `residual` R = H - G (`build_gauss_newton`).
     """
     spectra, payload = {}, {}
     for run in runs:
@@ -129,7 +130,7 @@ def figure_gauss_newton(
                 )
             values[name] = spectrum.dense_eigenvalues(matrix)
             del matrix
-        spectra[run["label"]] = values
+        spectra[run["title"]] = values
         n_classes = run["n_classes"]
         h, g, r = values["H"], values["G"], values["R = H - G"]
         top_h, top_g = h[::-1][:n_classes], g[::-1][:n_classes]
