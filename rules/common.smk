@@ -258,7 +258,10 @@ FIG2_RUNS = {f"k = {k}": figure_run("fig2", k) for k in config["fig2"]["n_classe
 def run_in_words(run):
     """A blob run's settings in words: "GD, ReLU, k = 3, cov = 1" (no k where
     `n_classes` lists several)."""
-    words = [run["algorithm"].upper(), {"relu": "ReLU", "tanh": "tanh"}[run["activation"]]]
+    words = [
+        run["algorithm"].upper(),
+        {"relu": "ReLU", "tanh": "tanh"}[run["activation"]],
+    ]
     if isinstance(run["n_classes"], int):
         words.append(f"k = {run['n_classes']}")
     return ", ".join([*words, f"cov = {number(run['cov'])}"])
@@ -271,7 +274,10 @@ def figure_title(figure):
 
 def titled(runs):
     """Each run's settings with its title in words, for a figure's panels."""
-    return {name: settings | {"title": run_in_words(settings)} for name, settings in runs.items()}
+    return {
+        name: settings | {"title": run_in_words(settings)}
+        for name, settings in runs.items()
+    }
 
 
 def fig_ggn_inputs():
