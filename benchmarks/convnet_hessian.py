@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from hessian_spectra import hessian_file, models, spectrum
+from hessian_spectra import eigensolvers, hessian_file, models
 from hessian_spectra.curvature import (
     HessianOperator,
     StagedHessian,
@@ -131,13 +131,13 @@ def eigen_report() -> None:
         a = rng.standard_normal((dim, dim))
         a = (a + a.T) / 2
         for plan in (
-            spectrum.DenseSolve("float64", "torch", "cpu"),
-            spectrum.DenseSolve("float64", "in-place", "cpu"),
-            spectrum.DenseSolve("float32", "in-place", "cpu"),
+            eigensolvers.DenseSolve("float64", "torch", "cpu"),
+            eigensolvers.DenseSolve("float64", "in-place", "cpu"),
+            eigensolvers.DenseSolve("float32", "in-place", "cpu"),
         ):
             matrix = torch.from_numpy(a.astype(plan.precision))
             began = time.perf_counter()
-            spectrum.solve_dense(matrix, plan)
+            eigensolvers.solve_dense(matrix, plan)
             measured[(dim, plan.precision, plan.solver)] = time.perf_counter() - began
             print(f"  M = {dim:,} {plan.precision} {plan.solver:9s} "
                   f"{measured[(dim, plan.precision, plan.solver)]:7.1f} s")  # fmt: skip
@@ -153,7 +153,7 @@ def eigen_report() -> None:
     cap = 22_000 << 20
     total = 0.0
     for name, dim in MNIST_SIZES.items():
-        plan = spectrum.plan_dense_solve(dim, cap, torch.device("cpu"))
+        plan = eigensolvers.plan_dense_solve(dim, cap, torch.device("cpu"))
         seconds = measured[(8000, plan.precision, plan.solver)] * (dim / 8000) ** 3
         total += seconds * (2 if name == "conv" else 1)
         print(f"  {name:7s} M = {dim:6,}: {plan.precision} {plan.solver:9s} "

@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from hessian_spectra import models, spectrum
+from hessian_spectra import eigensolvers, models
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.mnist import mnist_subsample
 from hessian_spectra.models import FlatModel
@@ -47,7 +47,7 @@ def child(task: str) -> None:
     hessian = operator()
     started = time.perf_counter()
     if task in ("largest", "smallest"):
-        result = spectrum.lanczos_extremes(hessian.to_scipy(), K, which=task, tolerance=1e-8)
+        result = eigensolvers.lanczos_extremes(hessian.to_scipy(), K, which=task, tolerance=1e-8)
         extra = {
             "products": result.products,
             "edge": float(result.eigenvalues[-1] if task == "largest" else result.eigenvalues[0]),

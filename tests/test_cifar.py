@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import basin, cifar, models, spectrum, storage
+from hessian_spectra import basin, cifar, eigensolvers, models, storage
 from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.split import Split
@@ -395,6 +395,6 @@ def test_top_eigenvalues_match_a_dense_hessian(dataset, tmp_path):
     flat = FlatModel(models.build_model(models.alexnet_spec(**architecture)))
     theta = torch.from_numpy(end["parameters"]).double()
     dense = torch.func.hessian(mean_cross_entropy(flat, subset))(theta)
-    reference = spectrum.dense_eigenvalues(dense.numpy())[-5:]
+    reference = eigensolvers.dense_eigenvalues(dense.numpy())[-5:]
     np.testing.assert_allclose(values, reference, rtol=1e-8, atol=1e-10 * reference[-1])
     assert attrs["parameter_count"] == theta.numel() and attrs["converged_largest"] == 5

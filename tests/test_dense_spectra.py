@@ -1,5 +1,5 @@
-"""Full exact spectra: the row engines, the precision plan, the reduced-precision floor and
-the data behind Figs. 5 and 6."""
+"""Full exact spectra: the row engines, the reduced-precision floor and the data behind
+Figs. 5 and 6 (the solvers themselves: test_eigensolvers)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import hessian_file, models, plotting, spectrum, storage
+from hessian_spectra import hessian_file, models, plotting, storage
 from hessian_spectra.curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -17,13 +17,10 @@ from hessian_spectra.curvature import (
     mean_cross_entropy,
 )
 from hessian_spectra.models import FlatModel
-from hessian_spectra.spectrum import GIB, JOB_OVERHEAD_BYTES, DenseSolve, plan_dense_solve
 from hessian_spectra.steps.figures import figure_top_and_negative
 from hessian_spectra.steps.hessian import compute_spectrum
 
 from .conftest import random_split, tiny_mlp
-
-CPU = torch.device("cpu")
 
 
 def small_convnet_problem(n: int = 12):
@@ -102,64 +99,6 @@ def test_scipy_bridge_multiplies_like_the_dense_matrix(tiny_problem):
     np.testing.assert_allclose(
         operator.to_scipy() @ vector, operator.dense().numpy() @ vector, rtol=0, atol=1e-13
     )
-
-
-@pytest.mark.parametrize(
-    ("copies_of_float64", "precision", "solver"),
-    [(2.0, "float64", "torch"), (1.5, "float64", "in-place"), (0.6, "float32", "in-place")],
-)
-def test_plan_takes_the_most_precise_solve_that_fits(copies_of_float64, precision, solver):
-    dim = 10_000
-    memory = JOB_OVERHEAD_BYTES + int(copies_of_float64 * 8 * dim * dim)
-    plan = plan_dense_solve(dim, memory, CPU)
-    assert (plan.precision, plan.solver) == (precision, solver)
-    assert plan.needed_bytes(dim) + JOB_OVERHEAD_BYTES <= memory
-
-
-def test_plan_for_the_widest_mnist_net_on_a_24_gib_machine():
-    """The h = 70 net (M = 55,660) is 23 GiB in float64: float32 under the default cap;
-    the h = 50 net fits in float64 in place."""
-    cap = 22_000 << 20
-    assert plan_dense_solve(55_660, cap, CPU).precision == "float32"
-    assert plan_dense_solve(39_760, cap, CPU) == DenseSolve("float64", "in-place", "cpu")
-
-
-def test_plan_refuses_a_matrix_that_fits_nowhere():
-    with pytest.raises(
-        MemoryError, match=r"M = 100,000 needs at least 38\.3 GiB.*memory_mb.*method: lanczos"
-    ):
-        plan_dense_solve(100_000, 8 * GIB, CPU)
-
-
-@pytest.mark.parametrize("library", ["torch", "scipy"])
-def test_in_place_solver_equals_numpy_and_overwrites_its_input(monkeypatch, library):
-    """Torch's exported LAPACK where there is one (here), scipy's otherwise."""
-    if library == "scipy":
-        monkeypatch.setattr(spectrum, "_torch_syevd", lambda precision: None)
-    else:
-        assert spectrum._torch_syevd("float64") is not None
-    rng = np.random.default_rng(1)
-    a = rng.standard_normal((60, 60))
-    matrix = (a + a.T) / 2
-    expected = np.linalg.eigvalsh(matrix)
-    work = torch.from_numpy(matrix.copy())
-    values = spectrum.solve_dense(work, DenseSolve("float64", "in-place", "cpu"))
-    np.testing.assert_allclose(values, expected, rtol=0, atol=1e-12)
-    assert not np.array_equal(work.numpy(), matrix)  # no copy was made
-
-
-@pytest.mark.parametrize("solver", ["torch", "in-place"])
-def test_dense_eigenvalues_are_bit_identical_run_to_run(solver):
-    """MKL's threaded eigensolvers reorder their reductions from call to call unless its
-    Conditional Numerical Reproducibility is on (set when hessian_spectra is imported):
-    without it, four solves of one matrix of odd size (here 1,501; the MNIST-1K fc-h3 net
-    has M = 2,395) gave four different last bits."""
-    a = np.random.default_rng(2).standard_normal((1501, 1501))
-    matrix = (a + a.T) / 2
-    plan = DenseSolve("float64", solver, "cpu")
-    first, *others = (spectrum.solve_dense(torch.from_numpy(matrix.copy()), plan) for _ in range(3))
-    for other in others:
-        assert np.array_equal(first, other)
 
 
 def assemble_tiny_hessian(path, hidden=(12, 9), dim=14, n_classes=4):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import basin, blobs, models, spectrum, storage
+from hessian_spectra import basin, blobs, eigensolvers, models, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.split import Split
@@ -51,8 +51,8 @@ def test_hessian_vector_products_agree(spec):
 def test_dense_eigenvalues_agree():
     matrix = np.random.default_rng(0).standard_normal((300, 300))
     matrix = matrix + matrix.T
-    on_cpu = spectrum.dense_eigenvalues(matrix)
-    on_gpu = spectrum.dense_eigenvalues(matrix, CUDA)
+    on_cpu = eigensolvers.dense_eigenvalues(matrix)
+    on_gpu = eigensolvers.dense_eigenvalues(matrix, CUDA)
     np.testing.assert_allclose(on_gpu, on_cpu, rtol=0, atol=1e-12 * np.abs(on_cpu).max())
 
 

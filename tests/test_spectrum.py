@@ -1,6 +1,10 @@
-"""Dense eigenvalues and the largest-gap outlier count."""
+"""What a spectrum says: the outlier counters, the bulk floor and the numerical rank; and
+that saying it needs no torch."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,27 +14,10 @@ from hessian_spectra.spectrum import (
     bulk_floor,
     count_above_largest_gap,
     count_above_largest_ratio,
-    dense_eigenvalues,
     elbow,
     numerical_rank,
     outlier_counts,
 )
-
-
-def test_dense_eigenvalues_match_numpy():
-    rng = np.random.default_rng(0)
-    matrix = rng.standard_normal((60, 60))
-    matrix = matrix + matrix.T
-    values = dense_eigenvalues(matrix)
-    np.testing.assert_allclose(values, np.linalg.eigvalsh(matrix), rtol=0, atol=1e-12)
-    assert np.all(np.diff(values) >= 0)
-
-
-def test_dense_eigenvalues_refuse_other_dtypes_and_shapes():
-    with pytest.raises(ValueError, match="float64"):
-        dense_eigenvalues(np.eye(3, dtype=np.float32))
-    with pytest.raises(ValueError, match="square"):
-        dense_eigenvalues(np.zeros((2, 3)))
 
 
 @pytest.mark.parametrize("outliers", [1, 2, 5, 10, 50])
@@ -116,62 +103,19 @@ def test_outlier_counts_keys():
     assert counts == {"gap": 1, "ratio": 5, "heur": 5, "cutoff": 1e-2}
 
 
-def test_lanczos_extremes_agree_with_the_dense_spectrum_of_a_hessian():
-    """Top and bottom 20 eigenvalues of a real network Hessian by Lanczos over Hessian-vector
-    products, against all eigenvalues of the assembled matrix."""
-    from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
-    from hessian_spectra.models import FlatModel
-    from hessian_spectra.spectrum import lanczos_extremes
-
-    from .conftest import random_split, tiny_mlp
-
-    flat = FlatModel(tiny_mlp("tanh", dim=12, hidden=(10, 8), n_classes=4))
-    data = random_split(n=40, dim=12, n_classes=4, seed=2)
-    operator = HessianOperator(mean_cross_entropy(flat, data), flat.flatten())
-    dense = dense_eigenvalues(operator.dense().numpy())
-
-    scale = np.abs(dense).max()
-    top = lanczos_extremes(operator.to_scipy(), 20, which="largest")
-    bottom = lanczos_extremes(operator.to_scipy(), 20, which="smallest")
-    np.testing.assert_allclose(top.eigenvalues, dense[-20:], rtol=0, atol=1e-8 * scale)
-    np.testing.assert_allclose(bottom.eigenvalues, dense[:20], rtol=0, atol=1e-8 * scale)
-    assert dense[0] < 0 < dense[-1]  # both ends are real ends, not zeros
-    assert 20 < top.products < operator.dim * 5
-
-
-def test_lanczos_refuses_bad_requests():
-    from scipy.sparse.linalg import aslinearoperator
-
-    from hessian_spectra.spectrum import lanczos_extremes
-
-    identity = aslinearoperator(np.eye(10))
-    with pytest.raises(ValueError, match="which"):
-        lanczos_extremes(identity, 2, which="middle")
-    with pytest.raises(ValueError, match="k must be in 1..9"):
-        lanczos_extremes(identity, 10, which="largest")
-
-
-def test_lanczos_product_cap_returns_what_converged():
-    """A clustered bottom (like a trained net's) with a tiny product budget: fewer than k
-    eigenvalues come back, each a true one, and the count is reported."""
-    from scipy.sparse import diags
-    from scipy.sparse.linalg import aslinearoperator
-
-    from hessian_spectra.spectrum import lanczos_extremes
-
-    rng = np.random.default_rng(0)
-    diagonal = np.concatenate([-1e-3 * rng.random(400), rng.random(1600)])
-    operator = aslinearoperator(diags(diagonal))
-    capped = lanczos_extremes(operator, 40, which="smallest", tolerance=1e-12, max_products=150)
-    full = lanczos_extremes(operator, 40, which="smallest", tolerance=1e-12)
-    assert full.converged == 40
-    np.testing.assert_allclose(full.eigenvalues, np.sort(diagonal)[:40], atol=1e-12)
-    assert capped.converged < 40 and capped.products < full.products
-    assert all(np.isclose(diagonal, value, atol=1e-9).any() for value in capped.eigenvalues)
-
-
 def test_numerical_rank_leaves_out_round_off_zeros():
     b = np.random.default_rng(0).standard_normal((50, 7))
     values = np.linalg.eigvalsh(b @ b.T)  # rank 7; 43 zeros at round-off, some negative
     assert (values[:43] != 0).any()
     assert numerical_rank(values) == 7
+
+
+def test_the_analysis_and_table_1_import_without_torch():
+    """Counting outliers and reading or writing Table 1 (as report/readme_numbers.py does)
+    load neither torch nor the solvers."""
+    code = (
+        "import sys, hessian_spectra.spectrum, hessian_spectra.tables\n"
+        "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'hessian' in m)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

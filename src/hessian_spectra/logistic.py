@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from . import random_matrix
 from .curvature import HessianOperator
-from .spectrum import dense_eigenvalues
+from .eigensolvers import dense_eigenvalues
 
 # sigma'(0) = sigma(0) (1 - sigma(0)) = 1/4 multiplies X^T X / N for a single logistic unit.
 LOGISTIC_CURVATURE_AT_ZERO = 0.25

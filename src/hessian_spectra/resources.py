@@ -73,7 +73,7 @@ def hessian_job_mem_mb(dim: int, block_size: int, workers: int) -> int:
 def spectrum_job_mem_mb(dim: int, cap_mb: int | None = None) -> int:
     """Memory a dense spectrum job declares: the float64 matrix, the solver's copy and
     workspace, at most `cap_mb`. Under a cap the job solves in the most precise arithmetic
-    that fits what it declared (`spectrum.plan_dense_solve`)."""
+    that fits what it declared (`eigensolvers.plan_dense_solve`)."""
     need = 1024 + 3 * dense_matrix_mb(dim)
     return need if cap_mb is None else min(need, cap_mb)
 

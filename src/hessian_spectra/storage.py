@@ -2,10 +2,10 @@
 (JSON) and CSV files of numbers (the dense Hessian file has its own owner, `hessian_file`;
 Table 1 its own, `tables`).
 
-Every writer writes to a temporary sibling and renames it into place, so a failed job
-never leaves a half-written artefact under its final name. Every reader checks what it
-reads (presence, shape, dtype, finiteness) and raises an error that names the file and
-what is wrong with it.
+Every writer writes to a temporary sibling and renames it into place (`atomic_path`), so a
+failed job never leaves a half-written artefact under its final name. Every reader checks
+what it reads (presence, shape, dtype, finiteness) and raises an error that names the file
+and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -23,25 +23,14 @@ import h5py
 import numpy as np
 import torch
 
+from .atomic import atomic_path
+
 CHECKPOINT_FORMAT = "hessian-spectra-checkpoint/1"
 EIGENVALUES_DATASET = "eigenvalues"
 
 
 class ArtefactError(RuntimeError):
     """An input file is missing, unreadable, or not what the step expects."""
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; rename it onto `path` only on success."""
-    final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    try:
-        yield tmp
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from . import paper, spectrum
-from .storage import atomic_path
+from .atomic import atomic_path
 
 COLUMNS = (
     "algorithm", "activation", "M", "cov", "nc",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import basin, cifar, jobs, models, plotting, spectrum, storage
+from .. import basin, cifar, eigensolvers, jobs, models, plotting, storage
 from ..curvature import HessianOperator, mean_cross_entropy
 from ..models import FlatModel
 from ..split import Split
@@ -201,7 +201,7 @@ def cifar_top_eigenvalues(
     theta = torch.from_numpy(end["parameters"]).to(torch.float64).to(target)
     operator = HessianOperator(mean_cross_entropy(flat, subset), theta)
 
-    result = spectrum.lanczos_extremes(
+    result = eigensolvers.lanczos_extremes(
         operator.to_scipy(), k, which="largest", tolerance=tolerance, max_products=max_products
     )
     storage.write_spectrum(
@@ -216,12 +216,7 @@ def cifar_top_eigenvalues(
             "seed": seed,
             "parameter_count": operator.dim,
             "method": "lanczos",
-            "driver": "scipy.sparse.linalg.eigsh (ARPACK)",
-            "k": k,
-            "tolerance": tolerance,
-            "max_products": max_products,
-            "products": result.products,
-            "converged_largest": result.converged,
+            **result.describe(),
             "loss": "mean softmax cross-entropy over the training subset, float64",
         },
     )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .. import hessian_file, logistic, plotting, spectrum, storage
+from .. import eigensolvers, hessian_file, logistic, plotting, spectrum, storage
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -128,7 +128,7 @@ def figure_gauss_newton(
                     f"{run['spectrum']} is of {h_attrs['run']} at step "
                     f"{h_attrs['checkpoint_step']} with {h_values.size} values"
                 )
-            values[name] = spectrum.dense_eigenvalues(matrix)
+            values[name] = eigensolvers.dense_eigenvalues(matrix)
             del matrix
         spectra[run["title"]] = values
         n_classes = run["n_classes"]

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from .. import hessian_file, jobs, low_rank, models, resources, spectrum, storage
+from .. import eigensolvers, hessian_file, jobs, low_rank, models, resources, spectrum, storage
 from ..curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -223,12 +223,12 @@ def compute_spectrum(
         else:
             LOG.warning("%s: the low-rank solve is not certified exact; solving densely", hessian)
     if values is None:
-        plan = spectrum.plan_dense_solve(dim, memory_mb << 20, target)
+        plan = eigensolvers.plan_dense_solve(dim, memory_mb << 20, target)
         LOG.info("eigenvalues of %s (M = %d): %s", hessian, dim, plan.describe())
         with jobs.heartbeat(f"reading and checking {hessian}"):
             matrix = hessian_file.load(hessian, plan.dtype, plan.device)
         with jobs.heartbeat(f"eigenvalues of M = {dim:,} ({plan.precision}, {plan.solver})"):
-            values = spectrum.solve_dense(matrix, plan)
+            values = eigensolvers.solve_dense(matrix, plan)
         del matrix
         described = plan.describe()
     floor = spectrum.round_off_floor(values, described["precision"])
@@ -260,17 +260,15 @@ def lanczos_spectrum(
     of each end converged within the product budget; only those are stored."""
     operator, provenance = _operator_at(checkpoint, dataset, "H", device=device)
     ends = [
-        spectrum.lanczos_extremes(
+        eigensolvers.lanczos_extremes(
             operator.to_scipy(), k, which=which, tolerance=tolerance, max_products=max_products
         )
         for which in ("smallest", "largest")
     ]
     values = np.concatenate([end.eigenvalues for end in ends])
     settings = {
-        "method": "lanczos", "driver": "scipy.sparse.linalg.eigsh (ARPACK)", "k": k,
-        "precision": "float64", "tolerance": tolerance, "max_products": max_products,
+        "method": "lanczos", **ends[0].describe(), **ends[1].describe(), "precision": "float64",
         "products": sum(end.products for end in ends),
-        "converged_smallest": ends[0].converged, "converged_largest": ends[1].converged,
         "round_off_floor": spectrum.round_off_floor(values, dim=operator.dim),
     }  # fmt: skip
     storage.write_spectrum(
