@@ -13,7 +13,7 @@ Eigenvalues: torch's eigvalsh (on a copy) and the in-place syevd in float64 and 
   two-stage reduction (`?syevd_2stage`, from numpy's bundled OpenBLAS), which is faster
   on many cores for eigenvalues only: the alternative the workflow does not use.
 With --assemble, the whole convnet Hessian is also built for real through
-`hessian_file.assemble` (2 workers, as the workflow does) and timed.
+`assembly.assemble` (2 workers, as the workflow does) and timed.
 
     python benchmarks/convnet_hessian.py              # about 3 minutes
     python benchmarks/convnet_hessian.py --assemble   # plus the real assembly
@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from hessian_spectra import eigensolvers, hessian_file, models
+from hessian_spectra import assembly, eigensolvers, hessian_file, models
 from hessian_spectra.curvature import (
     HessianOperator,
     StagedHessian,
@@ -166,9 +166,7 @@ def assemble_report() -> None:
     operator = StagedHessian(flat, data, theta)
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
-        hessian_file.assemble(
-            operator, Path(tmp) / "h.h5", block_size=64, attrs={}, workers=THREADS
-        )
+        assembly.assemble(operator, Path(tmp) / "h.h5", block_size=64, attrs={}, workers=THREADS)
         elapsed = time.perf_counter() - began
         attrs = hessian_file.read_attrs(Path(tmp) / "h.h5")
     print(f"real assembly, by stages, 2 workers: {elapsed / 60:.1f} min, "

@@ -26,8 +26,8 @@ import numpy as np
 import torch
 
 from hessian_spectra import blobs, models
+from hessian_spectra.assembly import assemble as assemble_hessian
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
-from hessian_spectra.hessian_file import assemble as assemble_hessian
 from hessian_spectra.hessian_file import read as read_hessian
 from hessian_spectra.models import FlatModel
 from hessian_spectra.split import to_splits

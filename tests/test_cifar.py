@@ -23,6 +23,7 @@ from hessian_spectra.split import Split
 from hessian_spectra.steps import cifar as cifar_steps
 from hessian_spectra.steps.datasets import make_dataset
 from hessian_spectra.training import TrainingDiverged
+from hessian_spectra.trajectory_file import TRAJECTORY_METRICS, RecordJournal, read_trajectory
 
 from .cifar_files import write_cifar10
 
@@ -194,8 +195,8 @@ def test_default_bare_alexnet_is_the_documented_size():
 
 
 def test_trajectories_record_every_interval_and_part2_starts_at_part1s_end(parts):
-    first = storage.read_trajectory(parts[0], records="all")
-    second = storage.read_trajectory(parts[1], records="all")
+    first = read_trajectory(parts[0], records="all")
+    second = read_trajectory(parts[1], records="all")
     assert first["step"].tolist() == [0, 3, 6, 9, 12] == second["step"].tolist()
     np.testing.assert_array_equal(second["parameters"][0], first["parameters"][-1])
     assert second["train_loss"][0] == pytest.approx(first["train_loss"][-1], rel=1e-6)
@@ -214,8 +215,8 @@ def test_same_settings_give_the_same_trajectory(dataset, parts, tmp_path):
         device="cpu",
     )
     np.testing.assert_array_equal(
-        storage.read_trajectory(tmp_path / "again.h5", records="all")["parameters"],
-        storage.read_trajectory(parts[0], records="all")["parameters"],
+        read_trajectory(tmp_path / "again.h5", records="all")["parameters"],
+        read_trajectory(parts[0], records="all")["parameters"],
     )
 
 
@@ -264,13 +265,13 @@ def test_a_killed_run_resumes_from_its_last_record_bit_for_bit(dataset, tmp_path
         )
     finally:
         torch.set_num_threads(previous)
-    resumed = storage.read_trajectory(output, records="all")
-    whole = storage.read_trajectory(tmp_path / "whole.h5", records="all")
-    for name in ("parameters", "step", *storage.TRAJECTORY_METRICS):
+    resumed = read_trajectory(output, records="all")
+    whole = read_trajectory(tmp_path / "whole.h5", records="all")
+    for name in ("parameters", "step", *TRAJECTORY_METRICS):
         np.testing.assert_array_equal(resumed[name], whole[name])
 
-    stale = storage.RecordJournal(tmp_path / ".other.h5.journal", "another run's fingerprint")
-    stale.write(0, torch.zeros(3), 0, dict.fromkeys(storage.TRAJECTORY_METRICS, 0.0))
+    stale = RecordJournal(tmp_path / ".other.h5.journal", "another run's fingerprint")
+    stale.write(0, torch.zeros(3), 0, dict.fromkeys(TRAJECTORY_METRICS, 0.0))
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="hessian_spectra"):
         cifar_steps.train_cifar_part(
@@ -281,7 +282,7 @@ def test_a_killed_run_resumes_from_its_last_record_bit_for_bit(dataset, tmp_path
             device="cpu",
         )
     assert "resuming" not in caplog.text
-    assert storage.read_trajectory(tmp_path / "other.h5")["step"].tolist() == [0, 3, 6, 9, 12]
+    assert read_trajectory(tmp_path / "other.h5")["step"].tolist() == [0, 3, 6, 9, 12]
 
 
 def test_diverged_training_names_part_and_step_and_leaves_no_output(dataset, tmp_path):
@@ -316,9 +317,9 @@ def test_trajectory_of_the_wrong_shape_is_named(parts, tmp_path):
             data = source[name][()]
             target.create_dataset(name, data=data[:-1] if name == "parameters" else data)
     with pytest.raises(storage.ArtefactError, match=r"broken.h5: 'parameters' has shape \(4, "):
-        storage.read_trajectory(broken)
+        read_trajectory(broken)
     with pytest.raises(storage.ArtefactError, match="does not exist"):
-        storage.read_trajectory(tmp_path / "missing.h5")
+        read_trajectory(tmp_path / "missing.h5")
 
 
 # --- the straight line ------------------------------------------------------------------
@@ -356,10 +357,10 @@ def test_end_points_on_the_line_are_the_trajectories_last_records(dataset, parts
         dataset, *parts, output, start=-0.5, stop=1.5, points=5, eval_batch_size=64, device="cpu"
     )
     rows = np.genfromtxt(output, delimiter=",", names=True)
-    ends = [storage.read_trajectory(path) for path in parts]
+    ends = [read_trajectory(path) for path in parts]
     for alpha, end in zip((0.0, 1.0), ends, strict=True):
         row = rows[rows["coefficient"] == alpha][0]
-        for name in storage.TRAJECTORY_METRICS:
+        for name in TRAJECTORY_METRICS:
             assert row[name] == end[name][-1]  # evaluated exactly, same function
 
 
@@ -391,7 +392,7 @@ def test_top_eigenvalues_match_a_dense_hessian(dataset, tmp_path):
     train, _ = cifar.normalised_splits(arrays, data_attrs, torch.float64)
     chosen = np.sort(np.random.default_rng(4).choice(len(train), 30, replace=False))
     subset = Split(train.x[chosen], train.y[chosen])
-    end = storage.read_trajectory(part, records="last")
+    end = read_trajectory(part, records="last")
     flat = FlatModel(models.build_model(models.alexnet_spec(**architecture)))
     theta = torch.from_numpy(end["parameters"]).double()
     dense = torch.func.hessian(mean_cross_entropy(flat, subset))(theta)

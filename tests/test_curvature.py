@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from hessian_spectra import blobs, models, storage
+from hessian_spectra.assembly import assemble as assemble_hessian
 from hessian_spectra.curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -18,7 +19,6 @@ from hessian_spectra.curvature import (
     mean_cross_entropy,
 )
 from hessian_spectra.hessian_file import BLOCKS_DONE_DATASET, HESSIAN_DATASET, symmetry_error
-from hessian_spectra.hessian_file import assemble as assemble_hessian
 from hessian_spectra.hessian_file import gather as gather_hessian
 from hessian_spectra.hessian_file import read as read_matrix
 from hessian_spectra.models import FlatModel

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import hessian_file, models, plotting, storage
+from hessian_spectra import assembly, hessian_file, models, plotting, storage
 from hessian_spectra.curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -57,7 +57,7 @@ def test_batched_gauss_newton_rows_equal_per_row_ones(tiny_problem):
 def assemble_staged(path, block_size, **kwargs):
     _, theta, flat, data = small_convnet_problem()
     operator = StagedHessian(flat, data, theta)
-    hessian_file.assemble(operator, path, block_size=block_size, attrs={"run": "c"}, **kwargs)
+    assembly.assemble(operator, path, block_size=block_size, attrs={"run": "c"}, **kwargs)
     return operator
 
 
@@ -106,7 +106,7 @@ def assemble_tiny_hessian(path, hidden=(12, 9), dim=14, n_classes=4):
     data = random_split(n=30, dim=dim, n_classes=n_classes, seed=7)
     loss = mean_cross_entropy(flat, data)
     theta = flat.flatten()
-    hessian_file.assemble(HessianOperator(loss, theta), path, block_size=32, attrs={"run": "tiny"})
+    assembly.assemble(HessianOperator(loss, theta), path, block_size=32, attrs={"run": "tiny"})
     return torch.func.hessian(loss)(theta).numpy()
 
 
@@ -199,12 +199,12 @@ def test_staged_assembly_killed_in_a_later_stage_resumes_to_the_same_matrix(tmp_
     _, theta, flat, data = small_convnet_problem()
     reference = assemble_staged(tmp_path / "reference.h5", 8)
     with pytest.raises(KeyboardInterrupt):
-        hessian_file.assemble(
+        assembly.assemble(
             LaterStagesFailingAfter(flat, data, theta, blocks=4), tmp_path / "h.h5", block_size=8,
             attrs={"run": "c"},
         )  # fmt: skip
     assert (tmp_path / "h.h5.partial").exists() and not (tmp_path / "h.h5").exists()
-    hessian_file.assemble(
+    assembly.assemble(
         StagedHessian(flat, data, theta), tmp_path / "h.h5", block_size=8, attrs={"run": "c"}
     )
     got, _ = hessian_file.read(tmp_path / "h.h5")
@@ -222,5 +222,5 @@ def test_the_stored_matrix_is_bit_identical_whatever_the_blocking(tmp_path, bloc
     operator = HessianOperator(loss, flat.flatten())
     reference = torch.cat([operator.rows(i, i + 1) for i in range(operator.dim)])
     path = tmp_path / "h.h5"
-    hessian_file.assemble(operator, path, block_size=block_size, attrs={}, workers=workers)
+    assembly.assemble(operator, path, block_size=block_size, attrs={}, workers=workers)
     assert torch.equal(hessian_file.load(path), reference)

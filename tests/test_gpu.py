@@ -17,6 +17,7 @@ from hessian_spectra.steps import cifar as cifar_steps
 from hessian_spectra.steps.datasets import make_dataset
 from hessian_spectra.steps.hessian import build_hessian, compute_spectrum
 from hessian_spectra.training import TrainSettings, train
+from hessian_spectra.trajectory_file import read_trajectory
 
 from .cifar_files import write_cifar10
 
@@ -142,5 +143,5 @@ def test_cifar_training_on_cuda_is_deterministic(tmp_path):
             architecture={"conv_channels": [8, 8], "hidden": [16]},
             device="cuda",
         )
-        runs.append(storage.read_trajectory(tmp_path / name, records="all")["parameters"])
+        runs.append(read_trajectory(tmp_path / name, records="all")["parameters"])
     np.testing.assert_array_equal(runs[0], runs[1])

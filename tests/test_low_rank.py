@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import hessian_file, low_rank, resources, storage
+from hessian_spectra import assembly, low_rank, resources, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.steps.hessian import compute_spectrum
@@ -25,7 +25,7 @@ def assemble(path, activation="relu") -> np.ndarray:
     flat = FlatModel(tiny_mlp(activation, dim=DIM, hidden=(HIDDEN,), n_classes=CLASSES))
     loss = mean_cross_entropy(flat, random_split(n=SAMPLES, dim=DIM, n_classes=CLASSES, seed=3))
     theta = flat.flatten()
-    hessian_file.assemble(HessianOperator(loss, theta), path, block_size=64, attrs={"run": "t"})
+    assembly.assemble(HessianOperator(loss, theta), path, block_size=64, attrs={"run": "t"})
     return torch.func.hessian(loss)(theta).numpy()
 
 

@@ -25,10 +25,11 @@ from hessian_spectra import hessian_file, models, spectrum, storage, tables
 from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.split import to_splits
+from hessian_spectra.trajectory_file import TRAJECTORY_METRICS, read_trajectory
 
 from . import artefact_digests
 from .cifar_files import write_cifar10
-from .test_storage import flip_stored_byte
+from .test_hessian_file import flip_stored_byte
 
 pytestmark = pytest.mark.workflow
 
@@ -626,13 +627,13 @@ def test_cifar_end_points_and_line_agree(built):
     summary's CIFAR numbers are those of the figures' numbers files."""
     line = np.genfromtxt(built / "results/cifar/line.csv", delimiter=",", names=True)
     for alpha, part in ((0.0, "part1"), (1.0, "part2")):
-        end = storage.read_trajectory(built / f"results/cifar/{part}.h5")
+        end = read_trajectory(built / f"results/cifar/{part}.h5")
         row = line[line["coefficient"] == alpha][0]
         assert row["train_loss"] == end["train_loss"][-1]
         assert row["test_accuracy"] == end["test_accuracy"][-1]
     records = TEST_CONFIG["cifar"]["train"]["records"]
     interval = TEST_CONFIG["cifar"]["train"]["steps_per_record"]
-    part1 = storage.read_trajectory(built / "results/cifar/part1.h5")
+    part1 = read_trajectory(built / "results/cifar/part1.h5")
     assert part1["step"].tolist() == [interval * i for i in range(records + 1)]
     assert part1["attrs"]["batch_size"] == TEST_CONFIG["cifar"]["train"]["large_batch"]
 
@@ -669,7 +670,7 @@ def test_killed_training_job_resumes_from_its_last_record(tmp_path):
     assert re.search(r"resuming part 1 from record [1-9]", log), messages(resumed)
     whole = copy_workflow(tmp_path / "whole")
     snakemake(whole, target, config=config)
-    first = storage.read_trajectory(killed / target, records="all")
-    second = storage.read_trajectory(whole / target, records="all")
-    for name in ("parameters", "step", *storage.TRAJECTORY_METRICS):
+    first = read_trajectory(killed / target, records="all")
+    second = read_trajectory(whole / target, records="all")
+    for name in ("parameters", "step", *TRAJECTORY_METRICS):
         np.testing.assert_array_equal(first[name], second[name])

@@ -20,7 +20,7 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from . import training
 from .split import Split
-from .storage import TRAJECTORY_METRICS
+from .trajectory_file import TRAJECTORY_METRICS
 
 LOG = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ and out, products on the operator's device), for matrix-free eigensolvers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -70,7 +70,16 @@ class CurvatureOperator:
     computed concurrently (one graph per worker thread). Graphs are built one at a time:
     `functional_call` swaps a module's parameters while it runs, which is not thread-safe;
     the backward passes through a finished graph are.
+
+    Staged rows. An operator declares its stages by their first rows, `stage_starts` (one
+    stage, from row 0, unless a subclass declares more). `stage_rows(stage, start, stop)`
+    gives rows of stage `stage` (from `stage_starts[stage]` on) in the columns from that
+    stage's start on only: the columns before it are, by symmetry, the transposes of rows
+    of earlier stages, which the assembly (`assembly.assemble`) fills in from the rows it
+    has written. Stage 0 rows are whole rows.
     """
+
+    stage_starts: Sequence[int] = (0,)
 
     def __init__(self, theta: torch.Tensor, engine: str = "per-row"):
         if engine not in ENGINES:
@@ -78,8 +87,6 @@ class CurvatureOperator:
         self.theta = theta.detach().to(torch.float64)
         self.device = self.theta.device
         self.dim = self.theta.numel()
-        # First rows of the stages whose rows `stage_rows` gives in part (`StagedHessian`).
-        self.stage_starts = [0]
         self.engine = engine
         self._local = threading.local()
         self._build_lock = threading.Lock()
@@ -124,7 +131,7 @@ class CurvatureOperator:
         return self.rows(0, self.dim)
 
     def stage_rows(self, stage: int, start: int, stop: int) -> torch.Tensor:
-        """Rows start..stop-1, columns from `stage_starts[stage]` on; one stage here."""
+        """Rows start..stop-1 of stage `stage`, columns from its start on (see the class)."""
         return self.rows(start, stop)
 
     def to_scipy(self):
@@ -226,11 +233,10 @@ class StagedHessian(HessianOperator):
 
     Stage j starts at the j-th layer with parameters; its parameters come after those of
     the stages before it (`stage_starts[j]` is the first). The part of a stage-j row in
-    the columns from `stage_starts[j]` on is a row of the Hessian of the sub-network from
-    that layer on, at the inputs the earlier layers give it, which do not depend on the
-    stage's parameters; the part before is, by symmetry, already in the rows of the
-    earlier stages (`hessian_file.assemble` fills it from them). On the MNIST convnet a
-    conv2 row then costs 0.19 s instead of 0.58 s, and a fully connected row about 1 ms
+    the columns from `stage_starts[j]` on (its `stage_rows`) is a row of the Hessian of the
+    sub-network from that layer on, at the inputs the earlier layers give it, which do not
+    depend on the stage's parameters. On the MNIST convnet a conv2 row then costs 0.19 s
+    instead of 0.58 s, and a fully connected row about 1 ms
     (`benchmarks/convnet_hessian.py`).
     """
 
@@ -240,7 +246,7 @@ class StagedHessian(HessianOperator):
         super().__init__(mean_cross_entropy(flat_model, data), theta, engine)
         layers = list(flat_model.model)
         cuts = [i for i, layer in enumerate(layers) if any(True for _ in layer.parameters())]
-        self.stage_starts, self.stages = [0], [self]
+        self.stage_starts, self._stage_hessians = [0], [self]
         inputs, offset = data.x, 0
         bounds = [0, *cuts[1:]]  # the layers of stage j, j >= 1, start at bounds[j]
         with torch.no_grad():
@@ -251,7 +257,7 @@ class StagedHessian(HessianOperator):
                 offset += prefix_flat.dim
                 rest = FlatModel(torch.nn.Sequential(*layers[cut:]))
                 self.stage_starts.append(offset)
-                self.stages.append(
+                self._stage_hessians.append(
                     HessianOperator(
                         mean_cross_entropy(rest, Split(inputs, data.y)), self.theta[offset:], engine
                     )
@@ -262,4 +268,4 @@ class StagedHessian(HessianOperator):
         if stage == 0:
             return self.rows(start, stop)
         offset = self.stage_starts[stage]
-        return self.stages[stage].rows(start - offset, stop - offset)
+        return self._stage_hessians[stage].rows(start - offset, stop - offset)

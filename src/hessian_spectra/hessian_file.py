@@ -1,4 +1,5 @@
-"""The dense curvature-matrix file: one owner for its layout, assembly, joins and reading.
+"""The dense curvature-matrix file: one owner for its layout, the join of its parts and its
+readers (`assembly` fills it).
 
 Layout. Dataset `hessian` holds rows `row_start`..`row_stop` (attributes) of an M x M
 float64 matrix, chunked by whole rows (a divisor of the block size, so a block writes whole
@@ -6,20 +7,17 @@ chunks); `blocks_done` marks which row blocks are written. A complete single-par
 holds all M rows and records its symmetry error max|H - H^T| / max|H|. The layout is the
 same whichever device computed the rows.
 
-Assembly is resumable: work in progress lives in `<path>.partial`, each block is flushed as
-soon as it is written, and a rerun with the same identity (checkpoint, block size, part)
-continues from the completed blocks. Only a complete file is renamed onto `path`.
+Reading. `HessianFile` opens a complete file once, checks its layout and reads its
+attributes once; its rows are then read through that handle, every slab checked finite, and
+a loaded matrix checked to be as symmetric as recorded.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +26,8 @@ import numpy as np
 import torch
 
 from . import jobs
-from .curvature import CurvatureOperator
 from .resources import symmetry_check_mb
-from .storage import (
-    CHECKSUMMED,
-    ArtefactError,
-    atomic_path,
-    attr_value,
-    attrs_dict,
-    open_h5,
-    set_attrs,
-)
+from .storage import CHECKSUMMED, ArtefactError, atomic_path, attrs_dict, open_h5, set_attrs
 
 LOG = logging.getLogger(__name__)
 
@@ -58,123 +47,21 @@ def chunk_rows(dim: int, block_size: int, max_chunk_bytes: int = 4 << 20) -> int
     return rows
 
 
-def block_count(dim: int, block_size: int) -> int:
-    return math.ceil(dim / block_size)
-
-
-def block_bounds(block: int, dim: int, block_size: int) -> tuple[int, int]:
-    start = block * block_size
-    return start, min(start + block_size, dim)
-
-
-def part_blocks(n_blocks: int, part: int, parts: int) -> range:
-    """The contiguous range of row blocks that part `part` of `parts` computes."""
-    if not 0 <= part < parts:
-        raise ValueError(f"part {part} is not in 0..{parts - 1}")
-    return range(n_blocks * part // parts, n_blocks * (part + 1) // parts)
-
-
-def _computed_blocks(
-    compute: Callable[[int, int], torch.Tensor],
-    blocks: list[int],
-    bounds: Callable[[int], tuple[int, int]],
-    workers: int,
-) -> Iterator[tuple[int, torch.Tensor]]:
-    """Yield (block, compute(*bounds(block))) in order; with several workers at most
-    2 * workers in flight."""
-    if workers <= 1:
-        for block in blocks:
-            yield block, compute(*bounds(block))
-        return
-    intra_op_threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # parallelism comes from the workers, one core each
-    try:
-        with ThreadPoolExecutor(workers, thread_name_prefix="hessian-rows") as pool:
-            pending: deque = deque()
-            for block in blocks:
-                pending.append((block, pool.submit(compute, *bounds(block))))
-                if len(pending) >= 2 * workers:
-                    done_block, future = pending.popleft()
-                    yield done_block, future.result()
-            while pending:
-                done_block, future = pending.popleft()
-                yield done_block, future.result()
-    finally:
-        torch.set_num_threads(intra_op_threads)
-
-
-def _fill_blocks(
-    operator: CurvatureOperator,
-    handle: h5py.File,
-    blocks: range,
-    *,
-    block_size: int,
-    workers: int,
-) -> None:
-    """Compute the blocks of `blocks` not yet marked done, writing and flushing each.
-
-    A single-part assembly takes the operator's stages in order (`stage_starts`; one
-    stage for most operators): a block belongs to the stage of its first row, and its
-    columns before that stage's start are, by symmetry, read from the rows already written.
-    """
-    dataset, done = handle[HESSIAN_DATASET], handle[BLOCKS_DONE_DATASET]
-    marked = done[()]
-    row_offset = blocks.start * block_size
-    todo = [b for b in blocks if not marked[b - blocks.start]]
-    if not todo:
-        return
-    dim = operator.dim
-    if operator.device.type != "cpu":
-        workers = 1  # one device: its kernels are the parallelism
-    single_part = len(blocks) == block_count(dim, block_size)
-    starts = operator.stage_starts if single_part else [0]
-    first_blocks = [block_count(start, block_size) for start in starts] + [blocks.stop]
-    LOG.info(
-        "computing %d of %d row blocks (block size %d, %s rows on %s, %d worker(s), "
-        "stages from rows %s)",
-        len(todo), len(marked), block_size, operator.engine, operator.device, workers, starts,
-    )  # fmt: skip
-    started = last_report = time.perf_counter()
-    count = 0
-    for stage, start in enumerate(starts):
-        stage_blocks = [b for b in todo if first_blocks[stage] <= b < first_blocks[stage + 1]]
-        if not stage_blocks:
-            continue
-        compute = _stage_block_rows(operator, dataset, stage, start)
-        for block, rows in _computed_blocks(
-            compute, stage_blocks, lambda b: block_bounds(b, dim, block_size), workers
-        ):
-            row_start, row_stop = block_bounds(block, dim, block_size)
-            dataset[row_start - row_offset : row_stop - row_offset] = rows.cpu().numpy()
-            done[block - blocks.start] = True
-            handle.flush()
-            count += 1
-            now = time.perf_counter()
-            if now - last_report >= 20 or count == len(todo):
-                last_report = now
-                elapsed = now - started
-                LOG.info(
-                    "block %d/%d (stage %d), %.1f rows/s, %.0f s elapsed",
-                    count, len(todo), stage, count * block_size / elapsed, elapsed,
-                )  # fmt: skip
-
-
-def _stage_block_rows(
-    operator: CurvatureOperator, dataset: h5py.Dataset, stage: int, start: int
-) -> Callable[[int, int], torch.Tensor]:
-    """Rows of stage `stage`: columns from `start` on from `operator.stage_rows`, those
-    before it the transpose of rows 0..start-1, already in `dataset` (read once)."""
-    if start == 0:
-        return lambda first, stop: operator.stage_rows(stage, first, stop)
-    cross = torch.from_numpy(dataset[:start, start:]).to(operator.device)
-
-    def compute(first: int, stop: int) -> torch.Tensor:
-        out = torch.empty(stop - first, operator.dim, dtype=torch.float64, device=operator.device)
-        out[:, start:] = operator.stage_rows(stage, first, stop)
-        out[:, :start] = cross[:, first - start : stop - start].T
-        return out
-
-    return compute
+def create(
+    handle: h5py.File, *, rows: int, dim: int, block_size: int, blocks: int | None = None
+) -> h5py.Dataset:
+    """The dataset of `rows` rows of an M = `dim` matrix, assembled in blocks of
+    `block_size` rows, and, where `blocks` is given, their `blocks_done` marks."""
+    dataset = handle.create_dataset(
+        HESSIAN_DATASET,
+        shape=(rows, dim),
+        dtype="float64",
+        chunks=(min(chunk_rows(dim, block_size), max(1, rows)), dim),
+        fletcher32=True,
+    )
+    if blocks is not None:
+        handle.create_dataset(BLOCKS_DONE_DATASET, shape=(blocks,), dtype=bool, **CHECKSUMMED)
+    return dataset
 
 
 def symmetry_error(dataset: h5py.Dataset, slab_rows: int) -> float:
@@ -193,7 +80,8 @@ def symmetry_error(dataset: h5py.Dataset, slab_rows: int) -> float:
     return worst_diff / largest if largest > 0 else 0.0
 
 
-def _record_symmetry(handle: h5py.File) -> None:
+def record_symmetry(handle: h5py.File) -> None:
+    """Record a complete matrix's symmetry error, which every load checks again."""
     dataset = handle[HESSIAN_DATASET]
     dim = dataset.shape[1]
     slab_rows = (symmetry_check_mb(dim) << 20) // (2 * 8 * dim)
@@ -203,70 +91,8 @@ def _record_symmetry(handle: h5py.File) -> None:
     LOG.info("symmetry error max|H - H^T| / max|H| = %.3e", error)
 
 
-def _matches(path: Path, identity: Mapping[str, Any]) -> bool:
-    try:
-        with h5py.File(path, "r") as handle:
-            stored = attrs_dict(handle)
-    except OSError:
-        return False
-    return all(stored.get(key) == attr_value(value) for key, value in identity.items())
-
-
-def assemble(
-    operator: CurvatureOperator,
-    path: str | os.PathLike,
-    *,
-    block_size: int,
-    attrs: Mapping[str, Any],
-    workers: int = 1,
-    part: int = 0,
-    parts: int = 1,
-) -> None:
-    """Build the operator's matrix, or part `part` of `parts` of its rows, into `path`.
-
-    `attrs` should identify the point (e.g. the checkpoint's hash): a partial file of
-    another point, block size or part is discarded rather than resumed. Parts are joined by
-    `gather`.
-    """
-    path = Path(path)
-    dim = operator.dim
-    blocks = part_blocks(block_count(dim, block_size), part, parts)
-    row_start = blocks.start * block_size
-    row_stop = min(blocks.stop * block_size, dim)
-    partial = path.with_name(path.name + ".partial")
-    identity = {
-        **attrs, "parameter_count": dim, "block_size": block_size, "dtype": "float64",
-        "part": part, "parts": parts, "row_start": row_start, "row_stop": row_stop,
-    }  # fmt: skip
-    if partial.exists() and not _matches(partial, identity):
-        LOG.info("discarding %s: it belongs to another checkpoint or layout", partial)
-        partial.unlink()
-    if partial.exists():
-        LOG.info("resuming %s", partial)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with h5py.File(partial, "w") as handle:
-            rows = chunk_rows(dim, block_size)
-            handle.create_dataset(
-                HESSIAN_DATASET,
-                shape=(row_stop - row_start, dim),
-                dtype="float64",
-                chunks=(min(rows, max(1, row_stop - row_start)), dim),
-                fletcher32=True,
-            )
-            handle.create_dataset(
-                BLOCKS_DONE_DATASET, shape=(len(blocks),), dtype=bool, **CHECKSUMMED
-            )
-            set_attrs(handle, identity)
-    with h5py.File(partial, "r+") as handle:
-        _fill_blocks(operator, handle, blocks, block_size=block_size, workers=workers)
-        if parts == 1:
-            _record_symmetry(handle)
-    os.replace(partial, path)
-
-
 def gather(part_paths: Iterable[str | os.PathLike], output: str | os.PathLike) -> None:
-    """Join the row parts written by `assemble(part=i, parts=S)` into one matrix.
+    """Join the row parts written by `assembly.assemble(part=i, parts=S)` into one matrix.
 
     The parts are copied (not linked as an HDF5 virtual dataset: they are temporary files,
     and the spectrum reads the whole matrix anyway). They must come from one assembly
@@ -301,10 +127,7 @@ def gather(part_paths: Iterable[str | os.PathLike], output: str | os.PathLike) -
         )
     dim = shared["parameter_count"]
     with atomic_path(output) as tmp, h5py.File(tmp, "w") as handle:
-        rows = chunk_rows(dim, shared["block_size"])
-        dataset = handle.create_dataset(
-            HESSIAN_DATASET, shape=(dim, dim), dtype="float64", chunks=(rows, dim), fletcher32=True
-        )
+        dataset = create(handle, rows=dim, dim=dim, block_size=shared["block_size"])
         for path, attrs in zip(parts, infos, strict=True):
             with open_h5(path, "Hessian part") as source:
                 dataset[attrs["row_start"] : attrs["row_stop"]] = source[HESSIAN_DATASET][()]
@@ -313,14 +136,13 @@ def gather(part_paths: Iterable[str | os.PathLike], output: str | os.PathLike) -
             {**shared, "part": 0, "parts": 1, "row_start": 0, "row_stop": dim,
              "gathered_from_parts": len(parts)},
         )  # fmt: skip
-        _record_symmetry(handle)
+        record_symmetry(handle)
 
 
-def _checked_dataset(handle: h5py.File, path) -> h5py.Dataset:
+def _checked_dataset(handle: h5py.File, path, attrs: dict[str, Any]) -> h5py.Dataset:
     if HESSIAN_DATASET not in handle:
         raise ArtefactError(f"Hessian file {path} has no dataset '{HESSIAN_DATASET}'")
     dataset = handle[HESSIAN_DATASET]
-    attrs = attrs_dict(handle)
     if dataset.ndim != 2 or dataset.shape[0] != dataset.shape[1]:
         raise ArtefactError(
             f"Hessian file {path}: dataset '{HESSIAN_DATASET}' has shape {dataset.shape}, "
@@ -338,47 +160,77 @@ def _checked_dataset(handle: h5py.File, path) -> h5py.Dataset:
     return dataset
 
 
-def read_attrs(path) -> dict[str, Any]:
-    """A Hessian file's attributes (its provenance), after checking its layout."""
-    with open_h5(path, "Hessian") as handle:
-        _checked_dataset(handle, path)
-        return attrs_dict(handle)
+class HessianFile:
+    """A complete stored matrix, open for reading: on entry the file is opened, its
+    attributes (`attrs`, its provenance) read and its layout checked, once; `row_slabs`
+    and `load` read through that handle. A read that fails inside the `with` block (bytes
+    that fail their checksum, a damaged file) is an ArtefactError naming the file."""
 
+    attrs: dict[str, Any]
 
-def row_slabs(path, slab_bytes: int = SLAB_BYTES) -> Iterator[tuple[int, np.ndarray]]:
-    """A complete matrix's rows, (first row, float64 rows) a slab at a time, for readers
-    that never hold the whole matrix. Refused, naming the file: bytes that fail their
-    checksum and non-finite entries."""
-    with open_h5(path, "Hessian") as handle:
-        dataset = _checked_dataset(handle, path)
-        dim = dataset.shape[0]
+    def __init__(self, path: str | os.PathLike):
+        self.path = path
+
+    def __enter__(self) -> HessianFile:
+        with ExitStack() as stack:
+            handle = stack.enter_context(open_h5(self.path, "Hessian"))
+            self.attrs = attrs_dict(handle)
+            self._dataset = _checked_dataset(handle, self.path, self.attrs)
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc_info) -> bool:
+        return self._stack.__exit__(*exc_info)
+
+    def row_slabs(self, slab_bytes: int = SLAB_BYTES) -> Iterator[tuple[int, np.ndarray]]:
+        """The rows, (first row, float64 rows) a slab at a time, for readers that never
+        hold the whole matrix; a slab with a NaN or infinite entry is refused."""
+        dim = self._dataset.shape[0]
         slab = max(1, slab_bytes // (8 * dim))
         for start in range(0, dim, slab):
-            rows = dataset[start : start + slab]
+            rows = self._dataset[start : start + slab]
             if not np.isfinite(rows).all():
                 raise ArtefactError(
-                    f"Hessian file {path}: dataset '{HESSIAN_DATASET}' holds NaN or infinite "
-                    f"values (rows {start}..{start + len(rows) - 1})"
+                    f"Hessian file {self.path}: dataset '{HESSIAN_DATASET}' holds NaN or "
+                    f"infinite values (rows {start}..{start + len(rows) - 1})"
                 )
             yield start, rows
+
+    def load(
+        self, dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu"
+    ) -> torch.Tensor:
+        """The matrix as a `dtype` tensor on `device`, read in row slabs, so that no second
+        full-size copy is made (a float32 load of a float64 file takes half the memory of
+        the file); refused if it is less symmetric than when it was written."""
+        out = None
+        for start, rows in self.row_slabs():
+            if out is None:
+                out = torch.empty((rows.shape[1],) * 2, dtype=dtype, device=device)
+            out[start : start + len(rows)] = torch.from_numpy(rows)
+        recorded = self.attrs.get("symmetry_error")
+        if recorded is not None:
+            _check_symmetry(out, float(recorded), self.path)
+        return out
+
+
+def read_attrs(path) -> dict[str, Any]:
+    """A Hessian file's attributes (its provenance), after checking its layout."""
+    with HessianFile(path) as stored:
+        return stored.attrs
 
 
 def load(
     path, dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu"
 ) -> torch.Tensor:
-    """A complete matrix as a `dtype` tensor on `device`, read in row slabs, so that no
-    second full-size copy is made (a float32 load of a float64 file takes half the memory
-    of the file). Refused, naming the file: bytes that fail their checksum, non-finite
-    entries, and a matrix less symmetric than when it was written."""
-    out = None
-    for start, rows in row_slabs(path):
-        if out is None:
-            out = torch.empty((rows.shape[1],) * 2, dtype=dtype, device=device)
-        out[start : start + len(rows)] = torch.from_numpy(rows)
-    recorded = read_attrs(path).get("symmetry_error")
-    if recorded is not None:
-        _check_symmetry(out, float(recorded), path)
-    return out
+    """A complete matrix as a `dtype` tensor on `device` (`HessianFile.load`)."""
+    with HessianFile(path) as stored:
+        return stored.load(dtype, device)
+
+
+def read(path) -> tuple[np.ndarray, dict[str, Any]]:
+    """A complete float64 matrix as a numpy array, with its attributes."""
+    with HessianFile(path) as stored:
+        return stored.load().numpy(), stored.attrs
 
 
 def loaded_symmetry_error(matrix: torch.Tensor) -> float:
@@ -405,8 +257,3 @@ def _check_symmetry(matrix: torch.Tensor, recorded: float, path) -> None:
             f"Hessian file {path}: max|H - H^T| / max|H| = {error:.3e} on reading, but "
             f"{recorded:.3e} when written: its contents changed since; delete it to rebuild it"
         )
-
-
-def read(path) -> tuple[np.ndarray, dict[str, Any]]:
-    """A complete float64 matrix as a numpy array, with its attributes."""
-    return load(path).numpy(), read_attrs(path)

@@ -60,30 +60,34 @@ class LowRankSolve:
 
 
 def eigenvalues(path: str | os.PathLike, rank_bound: int, seed: int = 0) -> LowRankSolve:
-    """All M eigenvalues of the stored Hessian `path` (a `hessian_file`), ascending, with
-    the certificate |H P - Q Q^T H P| / |H P| and the probe's asymmetry
-    |H P - H^T P| / |H P| (both round-off when the bound holds and the file is intact)."""
-    dim = hessian_file.read_attrs(path)["parameter_count"]
-    columns = width(dim, rank_bound)
-    rng = np.random.default_rng(seed)
-    omega = rng.standard_normal((dim, columns))
-    sampled = np.empty((dim, columns))
-    with jobs.heartbeat(f"pass 1 of 2 over {path} (H Omega, {columns:,} columns)"):
-        for start, rows in hessian_file.row_slabs(path, SLAB_BYTES):
-            sampled[start : start + len(rows)] = rows @ omega
-    del omega
-    with jobs.heartbeat(f"QR of {dim:,} x {columns:,}"):
-        basis, _ = scipy.linalg.qr(sampled, mode="economic", overwrite_a=True, check_finite=False)
-    del sampled
-    probe = rng.standard_normal((dim, PROBES))
-    projected, probed = np.empty((dim, columns)), np.empty((dim, PROBES))
-    transposed = np.zeros((dim, PROBES))
-    with jobs.heartbeat(f"pass 2 of 2 over {path} (H Q and the probe)"):
-        for start, rows in hessian_file.row_slabs(path, SLAB_BYTES):
-            stop = start + len(rows)
-            projected[start:stop] = rows @ basis
-            probed[start:stop] = rows @ probe
-            transposed += rows.T @ probe[start:stop]
+    """All M eigenvalues of the stored Hessian `path` (a `hessian_file`, opened once for
+    both passes), ascending, with the certificate |H P - Q Q^T H P| / |H P| and the probe's
+    asymmetry |H P - H^T P| / |H P| (both round-off when the bound holds and the file is
+    intact)."""
+    with hessian_file.HessianFile(path) as stored:
+        dim = stored.attrs["parameter_count"]
+        columns = width(dim, rank_bound)
+        rng = np.random.default_rng(seed)
+        omega = rng.standard_normal((dim, columns))
+        sampled = np.empty((dim, columns))
+        with jobs.heartbeat(f"pass 1 of 2 over {path} (H Omega, {columns:,} columns)"):
+            for start, rows in stored.row_slabs(SLAB_BYTES):
+                sampled[start : start + len(rows)] = rows @ omega
+        del omega
+        with jobs.heartbeat(f"QR of {dim:,} x {columns:,}"):
+            basis, _ = scipy.linalg.qr(
+                sampled, mode="economic", overwrite_a=True, check_finite=False
+            )
+        del sampled
+        probe = rng.standard_normal((dim, PROBES))
+        projected, probed = np.empty((dim, columns)), np.empty((dim, PROBES))
+        transposed = np.zeros((dim, PROBES))
+        with jobs.heartbeat(f"pass 2 of 2 over {path} (H Q and the probe)"):
+            for start, rows in stored.row_slabs(SLAB_BYTES):
+                stop = start + len(rows)
+                projected[start:stop] = rows @ basis
+                probed[start:stop] = rows @ probe
+                transposed += rows.T @ probe[start:stop]
     small = basis.T @ projected
     del projected
     with jobs.heartbeat(f"eigenvalues of Q^T H Q ({columns:,} x {columns:,})"):

@@ -4,12 +4,9 @@ the top Hessian eigenvalues at both ends; Figs. 7-9."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -18,6 +15,14 @@ from .. import basin, cifar, eigensolvers, jobs, models, plotting, storage
 from ..curvature import HessianOperator, mean_cross_entropy
 from ..models import FlatModel
 from ..split import Split
+from ..trajectory_file import (
+    TRAJECTORY_METRICS,
+    RecordJournal,
+    model_attr,
+    model_spec,
+    read_start,
+    read_trajectory,
+)
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -29,10 +34,6 @@ def _cifar_splits(dataset: PathLike, target: torch.device, dtype=torch.float32):
         raise storage.ArtefactError(f"dataset {dataset} is not a CIFAR-10 dataset file")
     train, test = cifar.normalised_splits(arrays, attrs, dtype)
     return train.to(target), test.to(target)
-
-
-def _fingerprint(payload: Mapping) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def train_cifar_part(
@@ -62,21 +63,13 @@ def train_cifar_part(
             model, weight_std=None, generator=torch.Generator().manual_seed(settings.seed)
         )
     else:
-        previous = storage.read_trajectory(start, records="last")
-        if previous["attrs"].get("model") != json.dumps(spec, sort_keys=True):
-            raise storage.ArtefactError(
-                f"trajectory {start} was trained with the model {previous['attrs'].get('model')}"
-                f", not {spec}; rerun it with the same cifar.model"
-            )
+        previous = read_start(start, spec)
         flat = FlatModel(model)
         flat.load(torch.from_numpy(previous["parameters"]))
         inputs |= {"start": str(start), "start_sha256": storage.file_sha256(start)}
     model.to(target)
     record_settings = dict(vars(settings))
-    journal = storage.RecordJournal(
-        Path(output).with_name(f".{Path(output).name}.journal"),
-        _fingerprint({"settings": record_settings, "model": spec, **inputs}),
-    )
+    journal = RecordJournal.beside(output, {"settings": record_settings, "model": spec, **inputs})
     done = journal.resumable()
     if done:
         payload = journal.read(done - 1)
@@ -111,7 +104,7 @@ def train_cifar_part(
             **record_settings,
             **inputs,
             "dataset": str(dataset),
-            "model": json.dumps(spec, sort_keys=True),
+            "model": model_attr(spec),
             "parameter_count": FlatModel(model).dim,
             "dtype": "float32",
             "optimiser": "SGD, constant learning rate, no momentum, no weight decay",
@@ -121,11 +114,10 @@ def train_cifar_part(
 
 def _end_points(part1: PathLike, part2: PathLike):
     """The last records of Part I (LB) and Part II (SB), and the model they belong to."""
-    ends = [storage.read_trajectory(path, records="last") for path in (part1, part2)]
+    ends = [read_trajectory(path, records="last") for path in (part1, part2)]
     if ends[0]["attrs"].get("model") != ends[1]["attrs"].get("model"):
         raise storage.ArtefactError(f"trajectories {part1} and {part2} hold different models")
-    spec = json.loads(ends[0]["attrs"]["model"])
-    return spec, [torch.from_numpy(end["parameters"]) for end in ends]
+    return model_spec(ends[0]), [torch.from_numpy(end["parameters"]) for end in ends]
 
 
 def cifar_line(
@@ -159,12 +151,10 @@ def cifar_line(
     distance = float(torch.linalg.vector_norm((theta_sb - theta_lb).double()))
     rows = [
         {"coefficient": float(alpha), "distance_from_lb": float(alpha) * distance}
-        | {name: float(results[name][position]) for name in storage.TRAJECTORY_METRICS}
+        | {name: float(results[name][position]) for name in TRAJECTORY_METRICS}
         for position, alpha in enumerate(coefficients)
     ]
-    storage.write_rows(
-        output, rows, ["coefficient", "distance_from_lb", *storage.TRAJECTORY_METRICS]
-    )
+    storage.write_rows(output, rows, ["coefficient", "distance_from_lb", *TRAJECTORY_METRICS])
     LOG.info(
         "wrote %s: %d points, |theta_SB - theta_LB| = %.6g", output, len(coefficients), distance
     )
@@ -196,8 +186,8 @@ def cifar_top_eigenvalues(
         np.sort(np.random.default_rng(seed).choice(len(train_split), n_samples, replace=False))
     )
     subset = Split(train_split.x[chosen], train_split.y[chosen]).to(target)
-    end = storage.read_trajectory(trajectory_file, records="last")
-    flat = FlatModel(models.build_model(json.loads(end["attrs"]["model"])).to(target))
+    end = read_trajectory(trajectory_file, records="last")
+    flat = FlatModel(models.build_model(model_spec(end)).to(target))
     theta = torch.from_numpy(end["parameters"]).to(torch.float64).to(target)
     operator = HessianOperator(mean_cross_entropy(flat, subset), theta)
 
@@ -232,12 +222,10 @@ def figure_cifar_training(
     part1: PathLike, part2: PathLike, figure: PathLike, numbers: PathLike
 ) -> None:
     """Fig. 8 from the two trajectories, and the accuracy gain of Part II."""
-    first, second = (storage.read_trajectory(path) for path in (part1, part2))
+    first, second = (read_trajectory(path) for path in (part1, part2))
     switch = int(first["step"][-1])
     steps = np.concatenate([first["step"], switch + second["step"][1:]])
-    metrics = {
-        name: np.concatenate([first[name], second[name][1:]]) for name in storage.TRAJECTORY_METRICS
-    }
+    metrics = {name: np.concatenate([first[name], second[name][1:]]) for name in TRAJECTORY_METRICS}
     batches = first["attrs"]["batch_size"], second["attrs"]["batch_size"]
     plotting.save_figure(
         plotting.training_through_switch(
@@ -252,8 +240,8 @@ def figure_cifar_training(
         {
             "switch_step": switch,
             "batch_sizes": list(batches),
-            **{f"part1_{name}": float(first[name][-1]) for name in storage.TRAJECTORY_METRICS},
-            **{f"part2_{name}": float(second[name][-1]) for name in storage.TRAJECTORY_METRICS},
+            **{f"part1_{name}": float(first[name][-1]) for name in TRAJECTORY_METRICS},
+            **{f"part2_{name}": float(second[name][-1]) for name in TRAJECTORY_METRICS},
             "test_accuracy_gain": float(second["test_accuracy"][-1] - first["test_accuracy"][-1]),
             "largest_train_loss_after_switch": float(second["train_loss"].max()),
         },

@@ -9,7 +9,17 @@ import os
 
 import numpy as np
 
-from .. import eigensolvers, hessian_file, jobs, low_rank, models, resources, spectrum, storage
+from .. import (
+    assembly,
+    eigensolvers,
+    hessian_file,
+    jobs,
+    low_rank,
+    models,
+    resources,
+    spectrum,
+    storage,
+)
 from ..curvature import (
     GaussNewtonOperator,
     HessianOperator,
@@ -117,7 +127,7 @@ def _assemble(
     device: str,
     **layout,
 ) -> None:
-    """`matrix` ("H", "G" or "R") at a checkpoint into HDF5, by `hessian_file.assemble`
+    """`matrix` ("H", "G" or "R") at a checkpoint into HDF5, by `assembly.assemble`
     with `layout` (block size, workers, part), described in its attributes; the chunk size
     is recorded where it sets the last bits (H and R, not G)."""
     operator, attrs = _operator_at(
@@ -127,7 +137,7 @@ def _assemble(
     attrs |= {"matrix": description, "engine": engine}
     if matrix != "G":
         attrs["chunk_size"] = chunk_size
-    hessian_file.assemble(operator, output, attrs=attrs, **layout)
+    assembly.assemble(operator, output, attrs=attrs, **layout)
 
 
 def build_hessian(
