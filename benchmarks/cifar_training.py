@@ -1,30 +1,34 @@
-"""Throughput of the CIFAR-10 experiment (Section 4.1) and what the paper-scale run costs.
+"""Throughput of the CIFAR-10 experiment (Section 4.1) and what the configured run costs.
 
-Measures, on the bare AlexNet of config/config.yaml (M = 1,756,426, float32), one SGD step
-at batch 1,000 (Part I) and at batch 32 (Part II), and the evaluation of a record (train and
-test loss and accuracy on 60,000 images) in batches without autograd, against the same
-evaluation with autograd on (the alternative). Images are random tensors of CIFAR's shape:
-the cost does not depend on their content. Then it estimates the paper-scale run: 2 x 25,000
-steps, 2 x 251 records, and the 43 points of Fig. 9's line. Run from the repository root:
+Measures, on the bare AlexNet of config/config.yaml (M = 1,756,426, float32), steps of the
+library's SGD loop (`training.sgd` over a part's batch schedule) at Part I's large batch
+(1,000) and Part II's small one (32), and the evaluation of a record (train and test loss
+and accuracy on 60,000 images, `training.evaluate` in batches without autograd), against
+the same evaluation with autograd on (the alternative). Images are random tensors of
+CIFAR's shape: the cost does not depend on their content. Then it estimates the whole run
+the config describes: 2 x 25,000 steps, 2 x 251 records and the points of Fig. 9's line.
+Run from the repository root:
 
     python benchmarks/cifar_training.py              # CPU, and CUDA when torch sees a GPU
     python benchmarks/cifar_training.py --device cpu
+    python benchmarks/cifar_training.py --device cpu --config config/test.yaml  # test scale
 
 It prints the figures and nothing is asserted.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import torch
 import torch.nn.functional as F
+from benchmark_settings import load, parser
 
-from hessian_spectra import models, training
+from hessian_spectra import basin, models, training
+from hessian_spectra.models import FlatModel
 from hessian_spectra.split import Split
 
-STEPS_PER_PART, RECORDS_PER_PART, LINE_POINTS, EVAL_IMAGES = 25_000, 251, 43, 60_000
+CIFAR_IMAGES = {"n_train": 50_000, "n_test": 10_000}  # what cifar.data's null (all) means
 
 
 def _synchronise(device: torch.device) -> None:
@@ -32,37 +36,38 @@ def _synchronise(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def seconds_per_step(model, device: torch.device, batch: int, repeats: int) -> float:
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    x = torch.randn(batch, 3072, device=device)
-    y = torch.randint(0, 10, (batch,), device=device)
+def seconds_per_step(model, device: torch.device, batch: int, rate: float, repeats: int):
+    """Seconds a step of `training.sgd` at `batch`, on two batches' worth of images."""
+    n = 2 * batch
+    data = Split(torch.randn(n, 3072, device=device), torch.randint(0, 10, (n,), device=device))
+    schedule = training.BatchSchedule(n, batch, seed=0, key=(1,))
 
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-        optimizer.step()
+    def run(steps: range) -> None:
+        training.sgd(
+            model, data, schedule, learning_rate=rate, steps=steps,
+            after_step=lambda step: False, run=f"benchmark, batch {batch}",
+        )  # fmt: skip
 
-    step()
+    run(range(1, 2))
     _synchronise(device)
     started = time.perf_counter()
-    for _ in range(repeats):
-        step()
+    run(range(2, repeats + 2))
     _synchronise(device)
     return (time.perf_counter() - started) / repeats
 
 
-def seconds_per_image(model, device: torch.device, images: int, autograd: bool) -> float:
+def seconds_per_image(model, device: torch.device, images: int, batch: int, autograd: bool):
     data = Split(torch.randn(images, 3072, device=device), torch.randint(0, 10, (images,)))
     data = data.to(device)
     if autograd:  # the alternative: the training loop's forward pass, graph and all
 
         def run():
-            for start in range(0, images, 1000):
-                F.cross_entropy(model(data.x[start : start + 1000]), data.y[start : start + 1000])
+            for start in range(0, images, batch):
+                F.cross_entropy(model(data.x[start : start + batch]), data.y[start : start + batch])
     else:
 
         def run():
-            training.evaluate(model, data, 1000)
+            training.evaluate(model, data, batch)
 
     run()
     _synchronise(device)
@@ -72,48 +77,56 @@ def seconds_per_image(model, device: torch.device, images: int, autograd: bool) 
     return (time.perf_counter() - started) / images
 
 
-def report(device: torch.device) -> None:
-    torch.manual_seed(0)
-    model = models.build_model(models.alexnet_spec(), torch.float32).to(device)
+def report(device: torch.device, config: dict) -> None:
+    cifar, train = config["cifar"], config["cifar"]["train"]
+    model = models.build_model(models.alexnet_spec(**cifar["model"]), torch.float32)
+    generator = torch.Generator().manual_seed(train["seed"])
+    models.initialise(model, weight_std=None, generator=generator)
+    model.to(device)
     fast = device.type == "cuda"
-    large = seconds_per_step(model, device, 1000, 50 if fast else 3)
-    small = seconds_per_step(model, device, 32, 500 if fast else 30)
-    images = 20_000 if fast else 3_000
-    plain = seconds_per_image(model, device, images, autograd=False)
-    graph = seconds_per_image(model, device, images, autograd=True)
+    batches, rate = (train["large_batch"], train["small_batch"]), train["learning_rate"]
+    large = seconds_per_step(model, device, batches[0], rate, 50 if fast else 3)
+    small = seconds_per_step(model, device, batches[1], rate, 500 if fast else 30)
+    images, batch = 20_000 if fast else 3_000, train["eval_batch_size"]
+    plain = seconds_per_image(model, device, images, batch, autograd=False)
+    graph = seconds_per_image(model, device, images, batch, autograd=True)
     name = torch.cuda.get_device_name(device) if fast else f"CPU, {torch.get_num_threads()} threads"
-    size = models.alexnet_parameter_count()
-    print(f"\n{name}, torch {torch.__version__}, bare AlexNet M = {size:,}")
-    print(f"  SGD step, batch 1000: {large * 1e3:9.1f} ms  ({1 / large:7.2f} steps/s)")
-    print(f"  SGD step, batch 32:   {small * 1e3:9.1f} ms  ({1 / small:7.2f} steps/s)")
+    print(f"\n{name}, torch {torch.__version__}, bare AlexNet M = {FlatModel(model).dim:,}")
+    for size, seconds in zip(batches, (large, small), strict=True):
+        print(f"  SGD step, batch {size:<5d} {seconds * 1e3:9.1f} ms  ({1 / seconds:7.2f} steps/s)")
     print(
         f"  evaluation, no autograd: {1 / plain:9.0f} images/s; with autograd {1 / graph:9.0f} "
         f"images/s (with autograd takes {graph / plain:.2f}x the time)"
     )
-    record = plain * EVAL_IMAGES
+    steps, records = train["steps_per_record"] * train["records"], train["records"] + 1
+    evaluated = sum(cifar["data"][key] or count for key, count in CIFAR_IMAGES.items())
+    line = cifar["line"]
+    points = len(basin.line_coefficients(line["start"], line["stop"], line["points"]))
+    record = plain * evaluated
     parts = {
-        "Part I training (25,000 steps at 1,000)": STEPS_PER_PART * large,
-        "Part II training (25,000 steps at 32)": STEPS_PER_PART * small,
-        "records (2 x 251 evaluations of 60,000 images)": 2 * RECORDS_PER_PART * record,
-        "Fig. 9 line (43 evaluations)": LINE_POINTS * record,
+        f"Part I training ({steps:,} steps at {batches[0]:,})": steps * large,
+        f"Part II training ({steps:,} steps at {batches[1]:,})": steps * small,
+        f"records (2 x {records} evaluations of {evaluated:,} images)": 2 * records * record,
+        f"Fig. 9 line ({points} evaluations)": points * record,
     }
     total = sum(parts.values())
-    print("  estimated paper-scale run (from the rates above):")
+    print("  estimated run of the config (from the rates above):")
     for label, seconds in parts.items():
         print(f"    {label:48s} {seconds / 3600:7.2f} h  ({100 * seconds / total:4.1f}%)")
     print(f"    {'total':48s} {total / 3600:7.2f} h")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", choices=["all", "cpu", "cuda"], default="all")
-    args = parser.parse_args()
+    options = parser(__doc__.splitlines()[0])
+    options.add_argument("--device", choices=["all", "cpu", "cuda"], default="all")
+    args = options.parse_args()
+    config = load(args.config)
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
     for device in devices:
         if device == "cuda" and not torch.cuda.is_available():
             print("\nCUDA: torch sees no GPU here; nothing measured")
             continue
-        report(torch.device(device))
+        report(torch.device(device), config)
 
 
 if __name__ == "__main__":

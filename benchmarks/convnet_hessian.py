@@ -1,5 +1,5 @@
-"""Time of the exact MNIST-convnet Hessian (M = 21,840, N = 1,000, float64) on the CPU, by
-each row engine, and of dense eigenvalues at the sizes of Figs. 3-6.
+"""Time of the exact MNIST-convnet Hessian (config/config.yaml's: M = 21,840, N = 1,000,
+float64) on the CPU, by each row engine, and of dense eigenvalues at the sizes of Figs. 3-6.
 
 Rows: a few rows of each kind are timed and the whole assembly projected from them,
   - full rows, one backward pass each (`per-row`), with 1 worker x 2 threads and with
@@ -7,9 +7,10 @@ Rows: a few rows of each kind are timed and the whole assembly projected from th
   - full rows, 16 at a time in one batched backward pass (`batched`);
   - the rows of each later stage of `StagedHessian` (products through the layers from
     that one on: conv2 onwards, fc1 onwards, fc2);
-  then the projected assembly of all 21,840 full rows against the staged one.
+  then the projected assembly of all M full rows against the staged one.
 Eigenvalues: torch's eigvalsh (on a copy) and the in-place syevd in float64 and float32
-  at M = 4,000 and 8,000, extrapolated as M^3 to the MNIST sizes; beside them, LAPACK's
+  at M = 4,000 and 8,000 (at most the largest MNIST net's M and half of it), extrapolated
+  as M^3 to the MNIST sizes; beside them, LAPACK's
   two-stage reduction (`?syevd_2stage`, from numpy's bundled OpenBLAS), which is faster
   on many cores for eigenvalues only: the alternative the workflow does not use.
 With --assemble, the whole convnet Hessian is also built for real through
@@ -18,6 +19,7 @@ With --assemble, the whole convnet Hessian is also built for real through
     python benchmarks/convnet_hessian.py              # about 3 minutes
     python benchmarks/convnet_hessian.py --assemble   # plus the real assembly
     python benchmarks/convnet_hessian.py --eigen-only # the eigensolvers alone
+    python benchmarks/convnet_hessian.py --config config/test.yaml --assemble  # test scale
 
 It prints figures and ratios; nothing is asserted. The data are random MNIST-shaped
 inputs (the cost does not depend on the pixel values).
@@ -25,7 +27,6 @@ inputs (the cost does not depend on the pixel values).
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import tempfile
 import time
@@ -34,30 +35,31 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from benchmark_settings import load, mnist_problem, mnist_spec, parser
 from threadpoolctl import threadpool_limits
 
 from hessian_spectra import assembly, eigensolvers, hessian_file, models
-from hessian_spectra.curvature import (
-    HessianOperator,
-    StagedHessian,
-    mean_cross_entropy,
-)
+from hessian_spectra.curvature import HessianOperator
 from hessian_spectra.models import FlatModel
+from hessian_spectra.problems import Problem
+from hessian_spectra.resources import spectrum_plan
 from hessian_spectra.split import Split
 
 THREADS = 2
-MNIST_SIZES = {"fc-h10": 7_960, "conv": 21_840, "fc-h30": 23_860, "fc-h50": 39_760,
-               "fc-h70": 55_660}  # fmt: skip
 
 
-def convnet_problem(n: int = 1000):
-    generator = torch.Generator().manual_seed(0)
+def convnet_problem(config: dict) -> Problem:
+    """The convnet at its initialisation on N = mnist.data.n_train random images."""
+    generator, n = torch.Generator().manual_seed(0), config["mnist"]["data"]["n_train"]
     x = torch.rand(n, 784, generator=generator, dtype=torch.float64)
-    y = torch.randint(0, 10, (n,), generator=generator)
-    model = models.build_model(models.convnet_spec())
-    models.initialise(model, weight_std=None, generator=generator)
-    flat = FlatModel(model)
-    return flat, Split(x, y), flat.flatten()
+    return mnist_problem(config, "conv", Split(x, torch.randint(0, 10, (n,), generator=generator)))
+
+
+def mnist_sizes(config: dict) -> dict[str, int]:
+    """M of every MNIST net of Figs. 3-6."""
+    sizes = {f"fc-h{h}": models.mlp_parameter_count(784, [h], 10)
+             for h in config["mnist"]["fc"]["hidden"]}  # fmt: skip
+    return sizes | {"conv": FlatModel(models.build_model(mnist_spec(config, "conv"))).dim}
 
 
 def seconds_per_row(compute, start: int, rows: int, workers: int = 1) -> float:
@@ -78,11 +80,12 @@ def seconds_per_row(compute, start: int, rows: int, workers: int = 1) -> float:
     return (time.perf_counter() - began) / rows
 
 
-def rows_report() -> None:
-    flat, data, theta = convnet_problem()
-    full = HessianOperator(mean_cross_entropy(flat, data), theta)
-    batched = HessianOperator(mean_cross_entropy(flat, data), theta, "batched")
-    staged = StagedHessian(flat, data, theta)
+def rows_report(config: dict) -> None:
+    problem = convnet_problem(config)
+    data = problem.data
+    full = HessianOperator(problem.loss, problem.theta)
+    batched = HessianOperator(problem.loss, problem.theta, "batched")
+    staged = problem.hessian()
     timings = {
         "full rows, per-row, 1 worker x 2 threads": seconds_per_row(full.rows, 100, 8),
         "full rows, per-row, 2 workers x 1 thread": seconds_per_row(full.rows, 100, 8, 2),
@@ -123,11 +126,14 @@ def two_stage_eigenvalues(array: np.ndarray) -> np.ndarray:
     return values
 
 
-def eigen_report() -> None:
-    print(f"dense eigenvalues, {THREADS} threads (extrapolated as M^3 from M = 8,000)")
+def eigen_report(config: dict) -> None:
+    sizes = mnist_sizes(config)
+    measured_sizes = [min(4000, max(sizes.values()) // 2), min(8000, max(sizes.values()))]
+    reference = measured_sizes[-1]
+    print(f"dense eigenvalues, {THREADS} threads (extrapolated as M^3 from M = {reference:,})")
     rng = np.random.default_rng(0)
     measured = {}
-    for dim in (4000, 8000):
+    for dim in measured_sizes:
         a = rng.standard_normal((dim, dim))
         a = (a + a.T) / 2
         for plan in (
@@ -150,23 +156,25 @@ def eigen_report() -> None:
             in_place = measured[(dim, np.dtype(precision).name, "in-place")]
             print(f"  M = {dim:,} {np.dtype(precision).name} 2-stage   {seconds:7.1f} s "
                   f"({seconds / in_place:.2f}x the in-place syevd; not used)")  # fmt: skip
-    cap = 22_000 << 20
+    cap = config["mnist"]["spectrum"]["memory_mb"]
     total = 0.0
-    for name, dim in MNIST_SIZES.items():
-        plan = eigensolvers.plan_dense_solve(dim, cap, torch.device("cpu"))
-        seconds = measured[(8000, plan.precision, plan.solver)] * (dim / 8000) ** 3
+    for name, dim in sizes.items():
+        plan = spectrum_plan(dim, None, cap)  # the dense solve, as if no rank bound held
+        seconds = measured[(reference, plan["precision"], plan["solver"])] * (dim / reference) ** 3
         total += seconds * (2 if name == "conv" else 1)
-        print(f"  {name:7s} M = {dim:6,}: {plan.precision} {plan.solver:9s} "
+        print(f"  {name:7s} M = {dim:6,}: {plan['precision']} {plan['solver']:9s} "
               f"~{seconds / 60:5.1f} min")  # fmt: skip
-    print(f"  all six MNIST spectra (two convnets): ~{total / 60:.0f} min")
+    print(f"  all {len(sizes) + 1} MNIST spectra (two convnets): ~{total / 60:.0f} min")
 
 
-def assemble_report() -> None:
-    flat, data, theta = convnet_problem()
-    operator = StagedHessian(flat, data, theta)
+def assemble_report(config: dict) -> None:
+    operator = convnet_problem(config).hessian()
+    block_size = config["mnist"]["spectrum"]["block_size"]
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
-        assembly.assemble(operator, Path(tmp) / "h.h5", block_size=64, attrs={}, workers=THREADS)
+        assembly.assemble(
+            operator, Path(tmp) / "h.h5", block_size=block_size, attrs={}, workers=THREADS
+        )
         elapsed = time.perf_counter() - began
         attrs = hessian_file.read_attrs(Path(tmp) / "h.h5")
     print(f"real assembly, by stages, 2 workers: {elapsed / 60:.1f} min, "
@@ -174,16 +182,17 @@ def assemble_report() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assemble", action="store_true", help="also build the real matrix")
-    parser.add_argument("--eigen-only", action="store_true", help="only the eigensolvers")
-    args = parser.parse_args()
+    options = parser(__doc__.splitlines()[0])
+    options.add_argument("--assemble", action="store_true", help="also build the real matrix")
+    options.add_argument("--eigen-only", action="store_true", help="only the eigensolvers")
+    args = options.parse_args()
+    config = load(args.config)
     torch.set_num_threads(THREADS)
     if not args.eigen_only:
-        rows_report()
-    eigen_report()
+        rows_report(config)
+    eigen_report(config)
     if args.assemble:
-        assemble_report()
+        assemble_report(config)
 
 
 if __name__ == "__main__":

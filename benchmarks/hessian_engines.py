@@ -1,11 +1,14 @@
-"""Time and peak memory of exact-Hessian engines and eigenvalue drivers at M = 5,510.
+"""Time and peak memory of exact-Hessian engines and eigenvalue drivers on the largest
+dense Hessian of the blob experiments.
 
-The Table-1 blob network at k = 50 (100 -> 30 -> 30 -> 50, ReLU, N = 1,000 Gaussian-blob
-samples) is the largest dense Hessian of the blob experiments. Every method runs in its own
-subprocess, so the peak resident memory it reports is its own. Run from the repository root:
+That is Fig. 2's blob net at its largest k, at its initialisation (config/config.yaml: k =
+50, 100 -> 30 -> 30 -> 50, ReLU, N = 1,000 Gaussian-blob samples, M = 5,510). Every method
+runs in its own subprocess, so the peak resident memory it reports is its own. Run from the
+repository root:
 
     python benchmarks/hessian_engines.py            # everything (about 2 minutes, 12 GiB)
     python benchmarks/hessian_engines.py --quick    # without torch.func.hessian
+    python benchmarks/hessian_engines.py --config config/test.yaml   # the test scale
 
 It prints one line per method and the ratios the project's choices are judged by; nothing
 is asserted.
@@ -24,15 +27,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from benchmark_settings import blob_problem, load, parser
 
-from hessian_spectra import blobs, models
 from hessian_spectra.assembly import assemble as assemble_hessian
-from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.hessian_file import read as read_hessian
-from hessian_spectra.models import FlatModel
-from hessian_spectra.split import to_splits
+from hessian_spectra.problems import Problem
 
-N_CLASSES, N_TRAIN, THREADS = 50, 1000, 2
+THREADS = 2
 HESSIAN_METHODS = {
     "engine (rows by double backward, 2 workers, HDF5 blocks)": "engine",
     "torch.autograd.functional.hessian(vectorize=False)": "autograd_loop",
@@ -47,31 +48,18 @@ EIGEN_METHODS = {
 }
 
 
-def problem():
-    arrays, _ = blobs.gaussian_blobs(
-        n_classes=N_CLASSES,
-        dim=100,
-        n_train=N_TRAIN,
-        n_test=1,
-        cov=1.0,
-        center_box=(-10.0, 10.0),
-        seed=0,
-    )
-    train_split, _ = to_splits(arrays)
-    model = models.build_model(models.mlp_spec(100, [30, 30], N_CLASSES, "relu"))
-    models.initialise(model, weight_std=0.1, generator=torch.Generator().manual_seed(0))
-    flat = FlatModel(model)
-    return mean_cross_entropy(flat, train_split), flat.flatten()
+def largest_blob_problem(config: dict) -> Problem:
+    fig2 = config["fig2"]
+    return blob_problem(config, max(fig2["n_classes"]), fig2["activation"], fig2["cov"])
 
 
-def hessian_by(method: str, workdir: Path) -> np.ndarray:
-    loss, theta = problem()
-    dim = theta.numel()
+def hessian_by(method: str, workdir: Path, config: dict) -> np.ndarray:
+    problem = largest_blob_problem(config)
+    loss, theta, dim = problem.loss, problem.theta, problem.flat.dim
     if method == "engine":
         path = workdir / "hessian.h5"
-        assemble_hessian(
-            HessianOperator(loss, theta), path, block_size=64, attrs={}, workers=THREADS
-        )
+        block_size = config["hessian"]["block_size"]
+        assemble_hessian(problem.hessian(), path, block_size=block_size, attrs={}, workers=THREADS)
         return read_hessian(path)[0]
     if method == "autograd_loop":
         return torch.autograd.functional.hessian(loss, theta, vectorize=False).numpy()
@@ -112,7 +100,7 @@ def eigenvalues_by(method: str, matrix: np.ndarray) -> np.ndarray:
     return scipy.linalg.eigh(matrix, eigvals_only=True, driver=driver)
 
 
-def child(method: str, workdir: Path) -> None:
+def child(method: str, workdir: Path, config: dict) -> None:
     """Run one method; print its wall time and this process's peak resident memory."""
     torch.set_num_threads(THREADS)
     if method.startswith("eig_"):
@@ -123,16 +111,16 @@ def child(method: str, workdir: Path) -> None:
         np.save(workdir / f"{method}.npy", values)
     else:
         started = time.perf_counter()
-        matrix = hessian_by(method, workdir)
+        matrix = hessian_by(method, workdir, config)
         seconds = time.perf_counter() - started
         np.save(workdir / f"{method}.npy", matrix)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
     print(json.dumps({"seconds": seconds, "peak_gib": peak_gib}))
 
 
-def measure(method: str, workdir: Path) -> tuple[float, float]:
+def measure(method: str, workdir: Path, config: Path) -> tuple[float, float]:
     result = subprocess.run(
-        [sys.executable, __file__, "--child", method, str(workdir)],
+        [sys.executable, __file__, "--config", str(config), "--child", method, str(workdir)],
         capture_output=True,
         text=True,
         check=True,
@@ -142,17 +130,19 @@ def measure(method: str, workdir: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="skip torch.func.hessian")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    options = parser(__doc__.splitlines()[0])
+    options.add_argument("--quick", action="store_true", help="skip torch.func.hessian")
+    options.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = options.parse_args()
+    config = load(args.config)
     if args.child:
-        child(args.child[0], Path(args.child[1]))
+        child(args.child[0], Path(args.child[1]), config)
         return
 
-    _, theta = problem()
+    problem = largest_blob_problem(config)
     print(
-        f"M = {theta.numel()}, N = {N_TRAIN}, {THREADS} threads, float64, torch {torch.__version__}"
+        f"M = {problem.flat.dim}, N = {len(problem.data)}, {THREADS} threads, float64, "
+        f"torch {torch.__version__}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -161,7 +151,7 @@ def main() -> None:
         for label, method in HESSIAN_METHODS.items():
             if args.quick and method == "func_hessian":
                 continue
-            seconds, peak = measure(method, workdir)
+            seconds, peak = measure(method, workdir, args.config)
             matrix = np.load(workdir / f"{method}.npy")
             if method == "engine":
                 reference = matrix
@@ -175,7 +165,7 @@ def main() -> None:
             f"{'max abs. diff':>14s}"
         )
         for label, method in EIGEN_METHODS.items():
-            seconds, peak = measure(method, workdir)
+            seconds, peak = measure(method, workdir, args.config)
             values = np.load(workdir / f"{method}.npy")
             if method == "eig_torch":
                 reference_values = values

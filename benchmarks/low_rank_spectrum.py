@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from hessian_spectra import low_rank, spectrum, storage  # noqa: E402
+from hessian_spectra import low_rank, spectrum, storage
 
 
 def report(path: Path, rank: int, compare: Path | None) -> None:

@@ -12,6 +12,10 @@ torch sees a GPU. From the repository root:
 
 It prints the total wall time and, per rule, the jobs, the time their logs span and the
 longest job (benchmarks/grid_profile.py's reading of the logs); nothing is asserted.
+
+It needs no install of the package: the workflow's jobs find this checkout's src/ by
+themselves (workflow/scripts/_source_path.py), the CIFAR-10 files come from the command
+line of tests/cifar_files.py, and grid_profile.py is beside this script.
 """
 
 from __future__ import annotations
@@ -24,15 +28,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import yaml
+from grid_profile import log_span
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from grid_profile import log_span  # noqa: E402
-
-from tests.cifar_files import write_cifar10  # noqa: E402
-
 CIFAR_ROOT = "data/cifar-synthetic"
 
 
@@ -59,7 +57,9 @@ def main() -> None:
     if (REPO / "results").exists() and any((REPO / "results").iterdir()):
         sys.exit("results/ is not empty: move it away first, so that every rule runs")
     per_batch = 40 if args.test else 10_000
-    write_cifar10(REPO / CIFAR_ROOT, per_batch=per_batch)
+    subprocess.run(
+        [sys.executable, "tests/cifar_files.py", CIFAR_ROOT, str(per_batch)], cwd=REPO, check=True
+    )
     settings = REPO / "results" / "paper_on_gpu.yaml"
     settings.parent.mkdir(exist_ok=True)
     settings.write_text(yaml.safe_dump(overlay(args.test)))

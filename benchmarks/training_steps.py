@@ -1,81 +1,71 @@
 """What one training step of the blob grid costs, and so what the grid's training costs.
 
-Times full-batch GD and batch-32 SGD steps of the blob net (100 -> 30 -> 30 -> k, N =
-1,000) in the workflow's float64 and, for comparison, in float32, on one thread as the
-train jobs run; then, given a Table 1 with the steps each run took, the training CPU time
-of the whole grid. It prints figures and ratios; nothing is asserted.
+Times steps of the library's own loop (`training.sgd`, over the run's batch schedule) for
+the nets of Table 1 (config/config.yaml: 100 -> 30 -> 30 -> k, N = 1,000; full-batch GD and
+batch-32 SGD) in the workflow's float64 and, for comparison, in float32, on one thread as
+the train jobs run; then, given a Table 1 with the steps each run took, the training CPU
+time of the whole grid. It prints figures and ratios; nothing is asserted.
 
     python benchmarks/training_steps.py [--table results/table1.csv]
+    python benchmarks/training_steps.py --config config/test.yaml   # the test scale
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
+from benchmark_settings import blob_problem, load, parser
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from hessian_spectra import tables, training
+from hessian_spectra.split import Split
 
-from hessian_spectra import blobs, models, tables  # noqa: E402
-from hessian_spectra.split import to_splits  # noqa: E402
-from hessian_spectra.training import BatchSchedule  # noqa: E402
-
-REPEATS = 300
+WARM_UP, REPEATS = 30, 300
 
 
-def seconds_per_step(n_classes: int, activation: str, batch: int | None, dtype) -> float:
-    arrays, _ = blobs.gaussian_blobs(
-        n_classes=n_classes, dim=100, n_train=1000, n_test=1000, cov=1.0,
-        center_box=(-10.0, 10.0), seed=0,
-    )  # fmt: skip
-    train, _ = to_splits(arrays)
-    x, y = train.x.to(dtype), train.y
-    spec = models.spec_for(
-        {"kind": "mlp", "hidden": [30, 30], "activation": activation}, 100, n_classes
-    )
-    model = models.build_model(spec).to(dtype)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    schedule = BatchSchedule(len(y), batch, seed=0)
+def seconds_per_step(config: dict, algorithm: str, activation: str, k: int, dtype) -> float:
+    problem = blob_problem(config, k, activation, cov=config["table1"]["cov"][0])
+    model = problem.flat.model.to(dtype)
+    data = Split(problem.data.x.to(dtype), problem.data.y)
+    settings = training.TrainSettings.from_params(config["blobs"]["train"][algorithm])
+    schedule = training.BatchSchedule(len(data), settings.batch_size, settings.seed)
 
-    def step(number: int) -> None:
-        rows = schedule.batch(number)
-        optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x[rows]), y[rows]).backward()
-        optimizer.step()
+    def run(steps: range) -> None:
+        training.sgd(
+            model, data, schedule, learning_rate=settings.learning_rate, steps=steps,
+            after_step=lambda step: False, run=f"{algorithm}-{activation}-k{k}",
+        )  # fmt: skip
 
-    for number in range(1, 31):
-        step(number)
+    run(range(1, WARM_UP + 1))
     began = time.perf_counter()
-    for number in range(31, 31 + REPEATS):
-        step(number)
+    run(range(WARM_UP + 1, WARM_UP + REPEATS + 1))
     return (time.perf_counter() - began) / REPEATS
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", type=Path, help="a table1.csv: the steps each run took")
-    args = parser.parse_args()
+    options = parser(__doc__.splitlines()[0])
+    options.add_argument("--table", type=Path, help="a table1.csv: the steps each run took")
+    args = options.parse_args()
+    config = load(args.config)
+    grid = config["table1"]
     torch.set_num_threads(1)
     cost = {}
     print(f"{'run':18s} {'float64 ms':>10s} {'float32 ms':>10s} {'64 / 32':>8s}")
-    for algorithm, batch in (("gd", None), ("sgd", 32)):
-        for activation in ("relu", "tanh"):
-            for k in (2, 10, 50):
-                f64 = seconds_per_step(k, activation, batch, torch.float64)
-                f32 = seconds_per_step(k, activation, batch, torch.float32)
+    for algorithm in grid["algorithms"]:
+        for activation in grid["activations"]:
+            for k in grid["n_classes"]:
+                f64 = seconds_per_step(config, algorithm, activation, k, torch.float64)
+                f32 = seconds_per_step(config, algorithm, activation, k, torch.float32)
                 cost[(algorithm, activation, k)] = f64
-                print(f"{algorithm}-{activation}-k{k:<8d} {1e3 * f64:10.3f} {1e3 * f32:10.3f} "
-                      f"{f64 / f32:8.2f}")  # fmt: skip
+                label = f"{algorithm}-{activation}-k{k}"
+                print(f"{label:18s} {1e3 * f64:10.3f} {1e3 * f32:10.3f} {f64 / f32:8.2f}")
     if args.table:
         rows = tables.read_csv(args.table)
         total = {"gd": 0.0, "sgd": 0.0}
         steps = {"gd": 0, "sgd": 0}
         for row in rows:
-            nearest = min((2, 10, 50), key=lambda k: abs(k - row["nc"]))
+            nearest = min(grid["n_classes"], key=lambda k: abs(k - row["nc"]))
             total[row["algorithm"]] += (
                 row["steps"] * cost[(row["algorithm"], row["activation"], nearest)]
             )

@@ -17,8 +17,7 @@ import pytest
 import torch
 
 from hessian_spectra import basin, cifar, eigensolvers, models, storage
-from hessian_spectra.curvature import mean_cross_entropy
-from hessian_spectra.models import FlatModel
+from hessian_spectra.problems import Problem
 from hessian_spectra.split import Split
 from hessian_spectra.steps import cifar as cifar_steps
 from hessian_spectra.steps.datasets import make_dataset
@@ -393,9 +392,9 @@ def test_top_eigenvalues_match_a_dense_hessian(dataset, tmp_path):
     chosen = np.sort(np.random.default_rng(4).choice(len(train), 30, replace=False))
     subset = Split(train.x[chosen], train.y[chosen])
     end = read_trajectory(part, records="last")
-    flat = FlatModel(models.build_model(models.alexnet_spec(**architecture)))
-    theta = torch.from_numpy(end["parameters"]).double()
-    dense = torch.func.hessian(mean_cross_entropy(flat, subset))(theta)
+    spec, theta = models.alexnet_spec(**architecture), torch.from_numpy(end["parameters"])
+    problem = Problem.from_spec(spec, subset, theta)
+    dense = torch.func.hessian(problem.loss)(problem.theta)
     reference = eigensolvers.dense_eigenvalues(dense.numpy())[-5:]
     np.testing.assert_allclose(values, reference, rtol=1e-8, atol=1e-10 * reference[-1])
     assert attrs["parameter_count"] == theta.numel() and attrs["converged_largest"] == 5

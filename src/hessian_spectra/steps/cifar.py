@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from .. import basin, cifar, eigensolvers, jobs, models, plotting, storage
-from ..curvature import HessianOperator, mean_cross_entropy
 from ..models import FlatModel
+from ..problems import Problem
 from ..split import Split
 from ..trajectory_file import (
     TRAJECTORY_METRICS,
@@ -187,9 +187,8 @@ def cifar_top_eigenvalues(
     )
     subset = Split(train_split.x[chosen], train_split.y[chosen]).to(target)
     end = read_trajectory(trajectory_file, records="last")
-    flat = FlatModel(models.build_model(model_spec(end)).to(target))
-    theta = torch.from_numpy(end["parameters"]).to(torch.float64).to(target)
-    operator = HessianOperator(mean_cross_entropy(flat, subset), theta)
+    spec, theta = model_spec(end), torch.from_numpy(end["parameters"])
+    operator = Problem.from_spec(spec, subset, theta).hessian()
 
     result = eigensolvers.lanczos_extremes(
         operator.to_scipy(), k, which="largest", tolerance=tolerance, max_products=max_products

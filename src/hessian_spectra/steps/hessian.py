@@ -9,62 +9,11 @@ import os
 
 import numpy as np
 
-from .. import (
-    assembly,
-    eigensolvers,
-    hessian_file,
-    jobs,
-    low_rank,
-    models,
-    resources,
-    spectrum,
-    storage,
-)
-from ..curvature import (
-    GaussNewtonOperator,
-    HessianOperator,
-    ResidualOperator,
-    StagedHessian,
-    default_engine,
-    mean_cross_entropy,
-)
-from ..models import FlatModel
-from ..split import to_splits
+from .. import assembly, eigensolvers, hessian_file, jobs, low_rank, resources, spectrum, storage
+from ..problems import Problem
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
-
-
-def _trained_problem(checkpoint: PathLike, dataset: PathLike):
-    """(checkpoint state, flat model, training split), checked against each other."""
-    state = storage.load_checkpoint(checkpoint)
-    arrays, _ = storage.read_arrays(dataset)
-    train_split, _ = to_splits(arrays)
-    flat = FlatModel(models.build_model(state["model"]))
-    if flat.dim != state["parameters"].numel():
-        raise storage.ArtefactError(
-            f"checkpoint {checkpoint} holds {state['parameters'].numel()} parameters but its "
-            f"model spec {state['model']} has {flat.dim}"
-        )
-    if train_split.x.shape[1] != state["model"]["input_dim"]:
-        raise storage.ArtefactError(
-            f"dataset {dataset} has inputs of dimension {train_split.x.shape[1]} but "
-            f"checkpoint {checkpoint} expects {state['model']['input_dim']}"
-        )
-    return state, flat, train_split
-
-
-def _provenance(checkpoint: PathLike, dataset: PathLike, state: dict, n_samples: int) -> dict:
-    return {
-        "run": state["run"],
-        "checkpoint": str(checkpoint),
-        "checkpoint_step": state["step"],
-        "checkpoint_sha256": storage.file_sha256(checkpoint),
-        "dataset": str(dataset),
-        "dataset_sha256": storage.file_sha256(dataset),
-        "n_samples": n_samples,
-        "loss": "mean softmax cross-entropy over the training set",
-    }
 
 
 def _operator_at(
@@ -77,30 +26,17 @@ def _operator_at(
 ):
     """The curvature operator `matrix` ("H", "G" or "R" = H - G) at a checkpoint on the
     resolved device, with the row engine measured fastest there, and its provenance."""
-    state, flat, train_split = _trained_problem(checkpoint, dataset)
     target = jobs.resolve_device(device)
-    flat.model.to(target)
-    split, theta = train_split.to(target), state["parameters"].to(target)
-    convolutional = state["model"]["kind"] == "convnet"
-    engine = default_engine(target)
-    if matrix == "H" and convolutional and chunk_size is None:
-        operator = StagedHessian(flat, split, theta, engine)
-    elif matrix == "H":
-        operator = HessianOperator(mean_cross_entropy(flat, split, chunk_size), theta, engine)
-    elif matrix == "G":
-        operator = GaussNewtonOperator(flat, split, theta, engine)
-    else:
-        operator = ResidualOperator(
-            HessianOperator(mean_cross_entropy(flat, split, chunk_size), theta, engine),
-            GaussNewtonOperator(flat, split, theta, engine),
-        )
+    problem = Problem.from_checkpoint(checkpoint, dataset, device=target, chunk_size=chunk_size)
+    operator = {"H": problem.hessian, "G": problem.gauss_newton, "R": problem.residual}[matrix]()
+    run, step = problem.provenance["run"], problem.provenance["checkpoint_step"]
     LOG.info(
         "%s of %s at step %d: M = %d, N = %d, %s rows on %s",
-        matrix, state["run"], state["step"], operator.dim, len(split), engine, target,
+        matrix, run, step, operator.dim, len(problem.data), operator.engine, target,
     )  # fmt: skip
     stages = {} if len(operator.stage_starts) == 1 else {"row_stages": operator.stage_starts}
-    return operator, {**_provenance(checkpoint, dataset, state, len(split)),
-                      "device": str(target), "row_engine": engine, **stages}  # fmt: skip
+    return operator, {**problem.provenance, "device": str(target),
+                      "row_engine": operator.engine, **stages}  # fmt: skip
 
 
 # What each assembled matrix is, and how its rows are computed, for its file's attributes.
