@@ -65,7 +65,7 @@ def main() -> None:
         total = {"gd": 0.0, "sgd": 0.0}
         steps = {"gd": 0, "sgd": 0}
         for row in rows:
-            nearest = min(grid["n_classes"], key=lambda k: abs(k - row["nc"]))
+            nearest = min(grid["n_classes"], key=lambda k: abs(k - row["n_classes"]))
             total[row["algorithm"]] += (
                 row["steps"] * cost[(row["algorithm"], row["activation"], nearest)]
             )

@@ -2,12 +2,15 @@
 
 `report/record/` holds the small text artefacts of one default-config run of the blob
 experiments (`fig1.json`, `table1.csv`, `gd_vs_sgd.json`, `fig10.json`, `fig_ggn.json`,
-`summary.md`) and of one run of Figs. 3-6 (`mnist_fc.json`, `mnist_conv.json`; with
-`config/mnist-offline.yaml` on this machine). Each README block between
-`<!-- numbers: NAME -->` and `<!-- /numbers -->` is rendered from them here, so the prose
-and the files cannot drift apart: a test checks the README against this.
+`summary.json`, `summary.md`), of one run of Figs. 3-6 (`mnist_fc.json`,
+`mnist_conv.json`; with `config/mnist-offline.yaml` on this machine), and the config those
+runs were made with (`config.yaml`, rule `config_used`): which runs Figs. 1 and 2 show is
+read from it, never assumed here. Each README block between `<!-- numbers: NAME -->` and
+`<!-- /numbers -->` is rendered from them, so the prose and the files cannot drift apart:
+a test checks the README against this.
 
-    python report/readme_numbers.py --record results   # copy a fresh run's files (those it has)
+    python report/readme_numbers.py --record results   # copy a fresh run's files (those it has,
+                                                       # with results/config.yaml)
     python report/readme_numbers.py --write            # rewrite the README's blocks
     python report/readme_numbers.py                    # check; exit 1 naming each stale block
 """
@@ -23,23 +26,35 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import yaml
+
+from hessian_spectra import runs, tables
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from hessian_spectra import tables  # noqa: E402
-
 RECORD = ROOT / "report" / "record"
 README = ROOT / "README.md"
 RECORDED = (
-    "fig1.json", "table1.csv", "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.md",
-    "mnist_fc.json", "mnist_conv.json",
+    "config.yaml", "fig1.json", "table1.csv", "gd_vs_sgd.json", "fig10.json", "fig_ggn.json",
+    "summary.json", "summary.md", "mnist_fc.json", "mnist_conv.json",
 )  # fmt: skip
 BLOCK = re.compile(r"(<!-- numbers: (\w+) -->\n)(.*?)(<!-- /numbers -->)", re.DOTALL)
 
 
 def _load(record: Path, name: str):
     return json.loads((record / name).read_text())
+
+
+def _config(record: Path) -> dict:
+    return yaml.safe_load((record / "config.yaml").read_text())
+
+
+def _rows_of(record: Path, selected: list[runs.BlobRun]) -> list[dict]:
+    """Table 1's rows of the `selected` runs that the grid holds, in their order."""
+    rows = {
+        runs.BlobRun(r["algorithm"], r["activation"], r["n_classes"], r["cov"]): r
+        for r in tables.read_csv(record / "table1.csv")
+    }
+    return [rows[run] for run in selected if run in rows]
 
 
 def _listing(values) -> str:
@@ -50,12 +65,13 @@ def _listing(values) -> str:
 def fig1(record: Path) -> str:
     numbers = _load(record, "fig1.json")
     start, end = numbers["initial"], numbers["final"]
-    steps = [
-        r["steps"]
-        for r in tables.read_csv(record / "table1.csv")
-        if (r["algorithm"], r["activation"], r["nc"], r["cov"]) == ("gd", "relu", 20, 1.0)
-    ]
-    stopped = f"after {steps[0]:,} GD steps (its gradient tolerance)" if steps else "after GD"
+    run = runs.fig1_run(_config(record))
+    steps = [r["steps"] for r in _rows_of(record, [run])]
+    stopped = (
+        f"after {steps[0]:,} {run.algorithm.upper()} steps (its gradient tolerance)"
+        if steps
+        else f"after {run.algorithm.upper()}"
+    )
     return (
         f"At initialisation the eigenvalues range from {start['min']:.2f} to {start['max']:.2f} "
         f"with {start['negative']:,} of {start['M']:,} negative ({start['negative_count']:,} "
@@ -67,19 +83,18 @@ def fig1(record: Path) -> str:
     )
 
 
-def _sgd_relu_cov1(record: Path) -> list[dict]:
-    rows = tables.read_csv(record / "table1.csv")
-    chosen = [
-        r for r in rows if (r["algorithm"], r["activation"], r["cov"]) == ("sgd", "relu", 1.0)
-    ]
-    return sorted(chosen, key=lambda r: r["nc"])
+def _fig2_rows(record: Path) -> tuple[list[dict], str]:
+    """Table 1's rows of Fig. 2's runs by k, and their setting in words."""
+    config = _config(record)
+    rows = _rows_of(record, runs.fig2_runs(config))
+    return sorted(rows, key=lambda r: r["n_classes"]), runs.fig2_title(config)
 
 
 def fig2(record: Path) -> str:
-    rows = _sgd_relu_cov1(record)
+    rows, setting = _fig2_rows(record)
     return (
         f"The count above the largest gap is {_listing([r['gap'] for r in rows])} for "
-        f"k = {_listing([r['nc'] for r in rows])} (SGD, ReLU, cov = 1)."
+        f"k = {_listing([r['n_classes'] for r in rows])} ({setting})."
     )
 
 
@@ -93,7 +108,7 @@ def table1(record: Path) -> str:
             for key in tables.COUNTERS
         )
         per_activation.append(f"{act}: {hits}")
-    fig2 = _sgd_relu_cov1(record)
+    fig2, setting = _fig2_rows(record)
     elbows = ["N/A" if r["heur"] is None else str(r["heur"]) for r in fig2]
     with_cutoff = [r for r in rows if r["above_paper_cutoff"] is not None]
     above = [r["above_paper_cutoff"] for r in with_cutoff]
@@ -103,7 +118,7 @@ def table1(record: Path) -> str:
         "Within one of k, by counter: "
         + "; ".join(per_activation)
         + f". The kneed elbow counts {_listing(elbows)} for k = "
-        f"{_listing([r['nc'] for r in fig2])} (SGD, ReLU, cov = 1). Above the paper's own "
+        f"{_listing([r['n_classes'] for r in fig2])} ({setting}). Above the paper's own "
         f"cutoffs ({_listing([format(c, 'g') for c in cutoffs])}), in the {len(with_cutoff)} "
         f"runs it gives one for: {min(above)} to {max(above)} eigenvalues; our largest "
         f"eigenvalue there is {min(tops):.1e} to {max(tops):.1e} once training has run to "
@@ -165,8 +180,9 @@ def fig_ggn(record: Path) -> str:
 def mnist(record: Path) -> str:
     """Per MNIST-1K net: the top, the right edge of Fig. 3 / 4, and the negative
     eigenvalues beyond the round-off floor (Figs. 5 / 6)."""
+    top = _config(record)["mnist"]["spectrum"]["top"]
     parts = [
-        f"{label}: M = {net['M']:,}, lambda_max {net['largest']:.3g}, 120th largest "
+        f"{label}: M = {net['M']:,}, lambda_max {net['largest']:.3g}, {_ordinal(top)} largest "
         f"{net['top_edge']:.3g}, {net['negative_count']:,} below minus the floor "
         f"{net['floor']:.1e} ({net['negative_share']:.2%} of M), |lambda_min| / lambda_max "
         f"{net['negative_to_largest']:.1e}"
@@ -176,15 +192,19 @@ def mnist(record: Path) -> str:
     return "; ".join(parts) + "."
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def summary(record: Path) -> str:
-    """Each section of summary.md with the verdicts it computes, in order."""
-    lines = []
-    for section in (record / "summary.md").read_text().split("\n## ")[1:]:
-        heading, _, body = section.partition("\n")
-        verdicts = re.findall(r"\*\*(holds|does not hold|mixed|not testable here)\*\*", body)
-        if verdicts:
-            lines.append(f"- {heading}: {', '.join(verdicts)}")
-    return "\n".join(lines)
+    """Each section of the summary with the verdicts it decides, in order."""
+    sections = _load(record, "summary.json")["sections"]
+    return "\n".join(
+        f"- {section['title']}: {', '.join(claim['verdict'] for claim in section['claims'])}"
+        for section in sections
+        if section["claims"]
+    )
 
 
 BLOCKS: dict[str, Callable[[Path], str]] = {
@@ -225,6 +245,11 @@ def main() -> None:
         found = [name for name in RECORDED if (args.record / name).exists()]
         if not found:
             sys.exit(f"{args.record} holds none of {', '.join(RECORDED)}")
+        if "config.yaml" not in found:
+            sys.exit(
+                f"{args.record}/config.yaml is missing: the record needs the config the run "
+                "was made with; request results/config.yaml (rule config_used) from that run"
+            )
         RECORD.mkdir(parents=True, exist_ok=True)
         for name in found:
             shutil.copy2(args.record / name, RECORD / name)

@@ -5,8 +5,8 @@
 
 rule fig1:
     input:
-        initial=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "init"),
-        final=blob_spectrum(figure_run("fig1", config["fig1"]["n_classes"]), "final"),
+        initial=FIG1_RUN.file("spectra", "init.h5"),
+        final=FIG1_RUN.file("spectra", "final.h5"),
     output:
         figure=reported(
             "results/fig1.pdf",
@@ -23,14 +23,14 @@ rule fig1:
         mem_mb=1024,
         runtime=5,
     params:
-        run=figure_title("fig1"),
+        setting=FIG1_RUN.in_words(),
     script:
         "../workflow/scripts/fig1.py"
 
 
 rule fig2:
     input:
-        **{label: blob_spectrum(run) for label, run in FIG2_RUNS.items()},
+        FIG2.values(),
     output:
         reported(
             "results/fig2.pdf",
@@ -46,15 +46,16 @@ rule fig2:
         mem_mb=1024,
         runtime=5,
     params:
+        spectra=FIG2,
         top=config["fig2"]["top"],
-        title=f"End of {figure_title('fig2')}",
+        title=f"End of {runs.fig2_title(config)}",
     script:
         "../workflow/scripts/fig2.py"
 
 
 rule table1:
     input:
-        **table1_inputs(),
+        files_of(TABLE1, "spectrum", "history"),
     output:
         csv="results/table1.csv",
         markdown=reported(
@@ -72,7 +73,7 @@ rule table1:
         mem_mb=1024,
         runtime=10,
     params:
-        runs=TABLE1_RUNS,
+        runs=TABLE1,
     script:
         "../workflow/scripts/table1.py"
 
@@ -80,7 +81,7 @@ rule table1:
 # GD against SGD from the same start at every grid point both algorithms train.
 rule gd_vs_sgd:
     input:
-        **gd_vs_sgd_inputs(),
+        gd_vs_sgd_files(),
     output:
         "results/gd_vs_sgd.json",
     log:
@@ -92,16 +93,15 @@ rule gd_vs_sgd:
         mem_mb=1024,
         runtime=5,
     params:
-        pairs=GD_VS_SGD_PAIRS,
+        pairs=GD_VS_SGD,
     script:
         "../workflow/scripts/gd_vs_sgd.py"
 
 
-# fig_ggn reads the spectrum of H that rule spectrum stored, and diagonalises only G and
-# R = H - G.
+# fig_ggn reads the spectra of H, G and R = H - G, each solved by the spectrum rule.
 rule fig_ggn:
     input:
-        **fig_ggn_inputs(),
+        files_of(FIG_GGN, "spectrum", "ggn_spectrum", "residual_spectrum"),
     output:
         figure=reported(
             "results/fig_ggn.pdf",
@@ -113,12 +113,12 @@ rule fig_ggn:
         "results/logs/fig_ggn.log",
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
-        mem_mb=fig_ggn_mem_mb,
+        mem_mb=1024,
         runtime=30,
     params:
-        runs=titled(FIG_GGN_RUNS),
+        runs=FIG_GGN,
         top=config["fig_ggn"]["top"],
     script:
         "../workflow/scripts/fig_ggn.py"

@@ -22,7 +22,7 @@ rule cifar_dataset:
 rule train_cifar_part:
     input:
         dataset="results/cifar/data/cifar10.h5",
-        start=get_cifar_part_start,
+        start=get_cifar_start,
     output:
         "results/cifar/part{part}.h5",
     log:
@@ -35,7 +35,7 @@ rule train_cifar_part:
         runtime=lambda wildcards, attempt: 24 * 60 * attempt,
         gpu=config["cifar"]["gpus"],
     params:
-        settings=get_cifar_part_settings,
+        settings=get_cifar_settings,
         architecture=plain(config["cifar"]["model"]),
         device=config["cifar"]["device"],
     script:
@@ -69,7 +69,7 @@ rule cifar_line:
 rule cifar_top_eigenvalues:
     input:
         dataset="results/cifar/data/cifar10.h5",
-        trajectory=get_cifar_end_point,
+        trajectory=lambda wildcards: CIFAR_ENDS[wildcards.end],
     output:
         "results/cifar/top_eigenvalues_{end}.h5",
     log:

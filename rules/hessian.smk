@@ -90,12 +90,11 @@ rule spectrum:
         ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: attempt
-        * spectrum_job_mem_mb(get_blob_parameter_count(wildcards)),
+        mem_mb=plan_mem_mb(get_blob_spectrum_plan),
         runtime=lambda wildcards, attempt: 60 * attempt,
     params:
+        plan=get_blob_spectrum_plan,
         device=config["hessian"]["device"],
-        rank_bound=None,  # two hidden layers: no proven bound, a dense solve
     script:
         "../workflow/scripts/spectrum.py"
 
@@ -124,3 +123,29 @@ rule gauss_newton:
         device=config["hessian"]["device"],
     script:
         "../workflow/scripts/gauss_newton.py"
+
+
+# The spectra of G and of R = H - G, by the spectrum rule's own code and plan (no rank
+# bound of H's applies to them: a dense solve).
+use rule spectrum as ggn_spectrum with:
+    input:
+        blob_file("ggn", "{point}.h5"),
+    output:
+        blob_file("ggn_spectra", "{point}.h5"),
+    log:
+        blob_log("ggn_spectrum"),
+    resources:
+        mem_mb=plan_mem_mb(get_blob_dense_plan),
+        runtime=lambda wildcards, attempt: 60 * attempt,
+    params:
+        plan=get_blob_dense_plan,
+        device=config["hessian"]["device"],
+
+
+use rule ggn_spectrum as residual_spectrum with:
+    input:
+        blob_file("residual", "{point}.h5"),
+    output:
+        blob_file("residual_spectra", "{point}.h5"),
+    log:
+        blob_log("residual_spectrum"),

@@ -36,8 +36,8 @@ rule train_mnist:
         runtime=120,
     params:
         run="{net}",
-        architecture=get_mnist_architecture,
-        training=get_mnist_training,
+        architecture=get_mnist_run("architecture"),
+        training=get_mnist_run("training"),
         init_std=config["mnist"]["init_std"],
         device=config["mnist"]["device"],
     script:
@@ -57,7 +57,7 @@ rule mnist_hessian:
     threads: 2
     resources:
         mem_mb=hessian_mem_mb(
-            get_mnist_parameter_count, config["mnist"]["spectrum"]["block_size"]
+            get_mnist_run("parameter_count"), config["mnist"]["spectrum"]["block_size"]
         ),
         runtime=lambda wildcards, attempt: 240 * attempt,
         block_size=config["mnist"]["spectrum"]["block_size"],  # a resource: see hessian.smk
@@ -83,11 +83,11 @@ if config["mnist"]["spectrum"]["method"] == "dense":
             ENV
         threads: 2
         resources:
-            mem_mb=get_mnist_spectrum_mem_mb,
+            mem_mb=plan_mem_mb(get_mnist_spectrum_plan),
             runtime=lambda wildcards, attempt: 240 * attempt,
         params:
+            plan=get_mnist_spectrum_plan,
             device=config["mnist"]["device"],
-            rank_bound=get_mnist_rank_bound,
         script:
             "../workflow/scripts/spectrum.py"
 
@@ -113,12 +113,12 @@ else:
             max_products=get_mnist_max_products,
             device=config["mnist"]["device"],
         script:
-            "../workflow/scripts/mnist_spectrum.py"
+            "../workflow/scripts/lanczos_spectrum.py"
 
 
 rule fig3_fig5:
     input:
-        **mnist_spectra("fc"),
+        mnist_spectra("fc").values(),
     output:
         top=reported(
             "results/fig3.pdf",
@@ -140,6 +140,7 @@ rule fig3_fig5:
         mem_mb=1024,
         runtime=5,
     params:
+        spectra=mnist_spectra("fc"),
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K, one hidden layer",
     script:
@@ -148,7 +149,7 @@ rule fig3_fig5:
 
 use rule fig3_fig5 as fig4_fig6 with:
     input:
-        **mnist_spectra("conv"),
+        mnist_spectra("conv").values(),
     output:
         top=reported(
             "results/fig4.pdf",
@@ -164,5 +165,6 @@ use rule fig3_fig5 as fig4_fig6 with:
     log:
         "results/logs/fig4_fig6.log",
     params:
+        spectra=mnist_spectra("conv"),
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K convnet, small vs large batch",

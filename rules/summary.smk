@@ -1,12 +1,13 @@
-# results/summary.md: every claim the workflow tests, from the numbers of the figures of
-# all three experiments.
+# results/summary.json and summary.md: every claim the workflow tests, from the numbers of
+# the figures of all three experiments.
 
 
 rule summary:
     input:
         **summary_inputs(),
     output:
-        reported(
+        json="results/summary.json",
+        markdown=reported(
             "results/summary.md",
             caption="../report/summary.rst",
             category="Summary of the claims",
@@ -20,9 +21,28 @@ rule summary:
         mem_mb=1024,
         runtime=5,
     params:
+        fig2=[run.fields() for run in runs.fig2_runs(config)],
+        mnist_roles={run.label: run.role for run in MNIST_RUNS.values()},
         gradient_tolerances={
             alg: config["blobs"]["train"][alg]["gradient_tolerance"]
             for alg in config["table1"]["algorithms"]
         },
     script:
         "../workflow/scripts/summary.py"
+
+
+# The config the results were made with, so that their record (`python
+# report/readme_numbers.py --record results`) knows which runs each figure selected.
+# Requested by name (not in rule all): every config change reruns it.
+rule config_used:
+    output:
+        "results/config.yaml",
+    log:
+        "results/logs/config_used.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        config=config,
+    script:
+        "../workflow/scripts/config_used.py"

@@ -1,4 +1,4 @@
-"""Shared fixtures: small random problems in float64."""
+"""Shared fixtures: small random problems in float64, and the test config built once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from hessian_spectra import models
 from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.split import Split
+
+from .snakemake_runs import TEST_CONFIG, copy_workflow, snakemake
 
 
 def random_split(n: int, dim: int, n_classes: int, seed: int) -> Split:
@@ -36,3 +38,12 @@ def tiny_problem(request):
     flat = FlatModel(model)
     data = random_split(n=23, dim=5, n_classes=3, seed=1)
     return mean_cross_entropy(flat, data, chunk_size=None), flat.flatten(), flat, data
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """A copy of the workflow in which the test config has built every artefact (one build
+    for every test module that reads it)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("built"))
+    snakemake(workdir, config=TEST_CONFIG)
+    return workdir

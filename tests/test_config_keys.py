@@ -44,13 +44,22 @@ def key_exists(path: str) -> bool:
 
 
 def _python_strings(path: Path) -> list[str]:
-    """Every string of a Python file: messages (and the helpers that build them), and
-    docstrings, which name keys too."""
-    return [
-        node.value
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    ]
+    """Every string of a Python file: messages (and the helpers that build them), with an
+    f-string's fields as {name}, and docstrings, which name keys too."""
+    strings = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            strings.append(node.value)
+        elif isinstance(node, ast.JoinedStr):  # f"blobs.train.{algorithm}.steps"
+            strings.append(
+                "".join(
+                    part.value
+                    if isinstance(part, ast.Constant)
+                    else f"{{{ast.unparse(part.value)}}}"
+                    for part in node.values
+                )
+            )
+    return strings
 
 
 def _rules_strings(path: Path) -> list[str]:

@@ -22,6 +22,7 @@ from hessian_spectra.hessian_file import BLOCKS_DONE_DATASET, HESSIAN_DATASET, s
 from hessian_spectra.hessian_file import gather as gather_hessian
 from hessian_spectra.hessian_file import read as read_matrix
 from hessian_spectra.models import FlatModel
+from hessian_spectra.resources import spectrum_plan
 from hessian_spectra.steps.figures import figure_gauss_newton
 from hessian_spectra.steps.hessian import build_gauss_newton, build_hessian, compute_spectrum
 from hessian_spectra.storage import ArtefactError
@@ -288,8 +289,8 @@ def test_gather_refuses_parts_out_of_order_or_of_another_assembly(tmp_path, tiny
 
 def test_decomposition_files_give_fig_ggn_without_the_hessian_file(tmp_path):
     """rule gauss_newton's residual file is the stored H minus G bit for bit, so fig_ggn
-    needs no Hessian file; G and R of another checkpoint than the spectrum's are refused,
-    naming both files."""
+    needs no Hessian file; the spectra of G and R of another checkpoint than the spectrum
+    of H are refused, naming the files."""
     arrays, _ = blobs.gaussian_blobs(
         n_classes=3, dim=4, n_train=40, n_test=1, cov=1.0, center_box=(-3.0, 3.0), seed=0
     )
@@ -310,21 +311,38 @@ def test_decomposition_files_give_fig_ggn_without_the_hessian_file(tmp_path):
         tmp_path / "c0.pt", tmp_path / "data.h5", tmp_path / "h0.h5",
         block_size=5, chunk_size=None, workers=1,
     )  # fmt: skip
-    compute_spectrum(tmp_path / "h0.h5", tmp_path / "s0.h5", memory_mb=2048)
+    plan = spectrum_plan(len(parameters))
+    for matrix in ("h0", "g0", "r0", "g1", "r1"):
+        compute_spectrum(
+            tmp_path / f"{matrix}.h5",
+            tmp_path / f"s{matrix}.h5",
+            plan=plan,
+            memory_mb=plan["mem_mb"],
+        )
     hessian, ggn, residual = (
         read_matrix(tmp_path / name)[0] for name in ("h0.h5", "g0.h5", "r0.h5")
     )
     assert np.array_equal(residual, hessian - ggn)
     assert np.abs(residual).max() > 1e-3 * np.abs(hessian).max()  # tanh: R is not negligible
 
-    run = {"label": "r", "title": "GD, tanh, k = 3", "n_classes": 3, "spectrum": tmp_path / "s0.h5"}
+    run = {
+        "label": "r",
+        "title": "GD, tanh, k = 3",
+        "n_classes": 3,
+        "spectrum": tmp_path / "sh0.h5",
+    }
+
+    def decomposition(step):
+        return {
+            "ggn_spectrum": tmp_path / f"sg{step}.h5",
+            "residual_spectrum": tmp_path / f"sr{step}.h5",
+        }
+
     figure_gauss_newton(
-        [{**run, "ggn": tmp_path / "g0.h5", "residual": tmp_path / "r0.h5"}],
-        tmp_path / "fig.pdf", tmp_path / "fig.json", top=5,
-    )  # fmt: skip
+        [run | decomposition(0)], tmp_path / "fig.pdf", tmp_path / "fig.json", top=5
+    )
     assert json.loads((tmp_path / "fig.json").read_text())["r"]["M"] == len(parameters)
-    with pytest.raises(ArtefactError, match=r"g1\.h5.*s0\.h5"):
+    with pytest.raises(ArtefactError, match=r"sh0\.h5.*sg1\.h5"):
         figure_gauss_newton(
-            [{**run, "ggn": tmp_path / "g1.h5", "residual": tmp_path / "r1.h5"}],
-            tmp_path / "other.pdf", tmp_path / "other.json", top=5,
-        )  # fmt: skip
+            [run | decomposition(1)], tmp_path / "other.pdf", tmp_path / "other.json", top=5
+        )

@@ -17,6 +17,7 @@ from hessian_spectra.curvature import (
     mean_cross_entropy,
 )
 from hessian_spectra.models import FlatModel
+from hessian_spectra.resources import spectrum_plan
 from hessian_spectra.steps.figures import figure_top_and_negative
 from hessian_spectra.steps.hessian import compute_spectrum
 
@@ -110,9 +111,15 @@ def assemble_tiny_hessian(path, hidden=(12, 9), dim=14, n_classes=4):
     return torch.func.hessian(loss)(theta).numpy()
 
 
+def solve_as_planned(hessian, output, memory_mb):
+    """compute_spectrum as the rules run it: planned from M and a memory cap."""
+    plan = spectrum_plan(hessian_file.read_attrs(hessian)["parameter_count"], None, memory_mb)
+    compute_spectrum(hessian, output, plan=plan, memory_mb=plan["mem_mb"])
+
+
 def test_full_spectrum_equals_numpys(tmp_path):
     reference = assemble_tiny_hessian(tmp_path / "h.h5")
-    compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096)
+    solve_as_planned(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096)
     values, attrs = storage.read_spectrum(tmp_path / "s.h5")
     expected = np.linalg.eigvalsh(reference)
     assert values.size == reference.shape[0] == attrs["parameter_count"]
@@ -125,10 +132,10 @@ def test_full_spectrum_equals_numpys(tmp_path):
 
 def test_reduced_precision_spectrum_lies_within_its_floor(tmp_path):
     """1 MiB over the job overhead holds a float32 M = 504 matrix (992 KiB) but not a
-    float64 one (1.9 MiB): the job falls back to float32 and says so."""
+    float64 one (1.9 MiB): the plan falls back to float32 and the file says so."""
     assemble_tiny_hessian(tmp_path / "h.h5", hidden=(20, 8), dim=14, n_classes=4)
-    compute_spectrum(tmp_path / "h.h5", tmp_path / "f64.h5", memory_mb=4096)
-    compute_spectrum(tmp_path / "h.h5", tmp_path / "f32.h5", memory_mb=1025)
+    solve_as_planned(tmp_path / "h.h5", tmp_path / "f64.h5", memory_mb=4096)
+    solve_as_planned(tmp_path / "h.h5", tmp_path / "f32.h5", memory_mb=1025)
     exact, exact_attrs = storage.read_spectrum(tmp_path / "f64.h5")
     reduced, attrs = storage.read_spectrum(tmp_path / "f32.h5")
     assert exact_attrs["parameter_count"] == 504

@@ -1,5 +1,5 @@
-"""The eigensolvers: dense (torch's and LAPACK's in place, the precision plan) and Lanczos
-at either end of a matrix-free operator."""
+"""The eigensolvers: dense (torch's and LAPACK's in place) and Lanczos at either end of a
+matrix-free operator. Which solve a job runs is planned in `resources` (tests/test_resources.py)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,21 @@ from scipy.sparse.linalg import aslinearoperator
 from hessian_spectra import eigensolvers
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.eigensolvers import (
-    GIB,
     DenseSolve,
     dense_eigenvalues,
+    gpu_solve,
     lanczos_extremes,
-    plan_dense_solve,
     solve_dense,
 )
 from hessian_spectra.models import FlatModel
-from hessian_spectra.resources import JOB_OVERHEAD_BYTES
 
 from .conftest import random_split, tiny_mlp
 
 CPU = torch.device("cpu")
+
+
+def test_no_gpu_solve_on_the_cpu():
+    assert gpu_solve(1_000, "float64", CPU) is None
 
 
 def test_dense_eigenvalues_match_numpy():
@@ -41,33 +43,6 @@ def test_dense_eigenvalues_refuse_other_dtypes_and_shapes():
         dense_eigenvalues(np.eye(3, dtype=np.float32))
     with pytest.raises(ValueError, match="square"):
         dense_eigenvalues(np.zeros((2, 3)))
-
-
-@pytest.mark.parametrize(
-    ("copies_of_float64", "precision", "solver"),
-    [(2.0, "float64", "torch"), (1.5, "float64", "in-place"), (0.6, "float32", "in-place")],
-)
-def test_plan_takes_the_most_precise_solve_that_fits(copies_of_float64, precision, solver):
-    dim = 10_000
-    memory = JOB_OVERHEAD_BYTES + int(copies_of_float64 * 8 * dim * dim)
-    plan = plan_dense_solve(dim, memory, CPU)
-    assert (plan.precision, plan.solver) == (precision, solver)
-    assert plan.needed_bytes(dim) + JOB_OVERHEAD_BYTES <= memory
-
-
-def test_plan_for_the_widest_mnist_net_on_a_24_gib_machine():
-    """The h = 70 net (M = 55,660) is 23 GiB in float64: float32 under the default cap;
-    the h = 50 net fits in float64 in place."""
-    cap = 22_000 << 20
-    assert plan_dense_solve(55_660, cap, CPU).precision == "float32"
-    assert plan_dense_solve(39_760, cap, CPU) == DenseSolve("float64", "in-place", "cpu")
-
-
-def test_plan_refuses_a_matrix_that_fits_nowhere():
-    with pytest.raises(
-        MemoryError, match=r"M = 100,000 needs at least 38\.3 GiB.*memory_mb.*method: lanczos"
-    ):
-        plan_dense_solve(100_000, 8 * GIB, CPU)
 
 
 @pytest.mark.parametrize("library", ["torch", "scipy"])

@@ -12,6 +12,7 @@ import torch
 from hessian_spectra import basin, blobs, eigensolvers, models, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
+from hessian_spectra.resources import spectrum_plan
 from hessian_spectra.split import Split
 from hessian_spectra.steps import cifar as cifar_steps
 from hessian_spectra.steps.datasets import make_dataset
@@ -77,7 +78,11 @@ def test_hessian_file_and_spectrum_agree_across_devices(tmp_path):
             tmp_path / "c.pt", tmp_path / "data.h5", files[device],
             block_size=256, chunk_size=None, workers=1, device=device,
         )  # fmt: skip
-        compute_spectrum(files[device], tmp_path / f"s-{device}.h5", memory_mb=4096, device=device)
+        plan = spectrum_plan(FlatModel(model).dim)
+        compute_spectrum(
+            files[device], tmp_path / f"s-{device}.h5", plan=plan, memory_mb=plan["mem_mb"],
+            device=device,
+        )  # fmt: skip
     with h5py.File(files["cpu"]) as cpu, h5py.File(files["cuda"]) as gpu:
         assert set(cpu) == set(gpu)
         for name in cpu:
@@ -88,7 +93,11 @@ def test_hessian_file_and_spectrum_agree_across_devices(tmp_path):
         assert gpu.attrs["row_engine"] == "batched" and cpu.attrs["row_engine"] == "per-row"
     scale = np.abs(on_cpu).max()
     np.testing.assert_allclose(on_gpu, on_cpu, rtol=0, atol=1e-12 * scale)
-    values = {d: storage.read_spectrum(tmp_path / f"s-{d}.h5")[0] for d in ("cpu", "cuda")}
+    (values_cpu, attrs_cpu), (values_gpu, attrs_gpu) = (
+        storage.read_spectrum(tmp_path / f"s-{d}.h5") for d in ("cpu", "cuda")
+    )
+    assert attrs_gpu["device"].startswith("cuda") and attrs_gpu["precision"] == "float64"
+    values = {"cpu": values_cpu, "cuda": values_gpu}
     np.testing.assert_allclose(values["cuda"], values["cpu"], rtol=0, atol=1e-11 * scale)
 
 

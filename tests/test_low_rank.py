@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import assembly, low_rank, resources, storage
+from hessian_spectra import assembly, hessian_file, low_rank, resources, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.steps.hessian import compute_spectrum
@@ -48,10 +48,18 @@ def test_the_rank_bound_holds_and_is_given_only_where_proven(tmp_path):
     assert numerical_rank(tanh) > BOUND  # why tanh gets no bound
 
 
+def solve_spectrum(folder, rank_bound, memory_mb):
+    """compute_spectrum of folder/h.h5 into folder/s.h5, as the plan for its size says."""
+    dim = hessian_file.read_attrs(folder / "h.h5")["parameter_count"]
+    plan = resources.spectrum_plan(dim, rank_bound, memory_mb)
+    compute_spectrum(folder / "h.h5", folder / "s.h5", plan=plan, memory_mb=plan["mem_mb"])
+    return plan
+
+
 def test_low_rank_spectrum_equals_numpys(tmp_path):
     reference = assemble(tmp_path / "h.h5")
     assert resources.low_rank_worthwhile(reference.shape[0], BOUND)
-    compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096, rank_bound=BOUND)
+    solve_spectrum(tmp_path, BOUND, memory_mb=4096)
     values, attrs = storage.read_spectrum(tmp_path / "s.h5")
     expected = np.linalg.eigvalsh(reference)
     assert "low-rank" in attrs["driver"] and attrs["precision"] == "float64"
@@ -65,7 +73,7 @@ def test_a_bound_below_the_rank_fails_its_certificate_and_the_solve_goes_dense(t
     too_small = 0  # 64 columns, below the rank
     assert resources.low_rank_width(reference.shape[0], too_small) < numerical_rank(reference)
     assert not low_rank.eigenvalues(tmp_path / "h.h5", too_small).exact
-    compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096, rank_bound=too_small)
+    solve_spectrum(tmp_path, too_small, memory_mb=4096)
     values, attrs = storage.read_spectrum(tmp_path / "s.h5")
     assert "low-rank" not in attrs["driver"]
     expected = np.linalg.eigvalsh(reference)
@@ -79,11 +87,20 @@ def test_a_changed_entry_is_caught_by_the_probe_and_named(tmp_path):
     solve = low_rank.eigenvalues(tmp_path / "h.h5", BOUND)
     assert solve.asymmetry > low_rank.CERTIFICATE_LIMIT and not solve.exact
     with pytest.raises(ArtefactError, match="h.h5.*contents changed"):
-        compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=4096, rank_bound=BOUND)
+        solve_spectrum(tmp_path, BOUND, memory_mb=4096)
 
 
 def test_a_job_too_small_for_the_low_rank_workspace_solves_densely(tmp_path):
     assemble(tmp_path / "h.h5")
     assert resources.low_rank_needed_bytes(643, BOUND) > 1 << 20  # more than the 1 MiB left below
-    compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", memory_mb=1024 + 4, rank_bound=BOUND)
+    solve_spectrum(tmp_path, BOUND, memory_mb=1024 + 4)
     assert "low-rank" not in storage.read_spectrum(tmp_path / "s.h5")[1]["driver"]
+
+
+def test_a_job_declaring_less_memory_than_its_plan_stops_naming_both(tmp_path):
+    """A resource override (a profile, --set-resources) cannot change the plan's solve."""
+    assemble(tmp_path / "h.h5")
+    plan = resources.spectrum_plan(643, BOUND, 4096)
+    with pytest.raises(MemoryError, match=r"declares 1,000 MiB.*low-rank, float64.*needs"):
+        compute_spectrum(tmp_path / "h.h5", tmp_path / "s.h5", plan=plan, memory_mb=1000)
+    assert not (tmp_path / "s.h5").exists()

@@ -21,7 +21,7 @@ import yaml
 
 from hessian_spectra import hessian_file, storage
 
-from .test_workflow import (
+from .snakemake_runs import (
     REPO,
     SAFETY_NET_S,
     SNAKEMAKE,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pytest
 
@@ -19,7 +22,7 @@ def test_row_has_our_counts_and_the_papers():
     row = tables.table1_row(
         spectrum_with(10), algorithm="gd", activation="relu", n_classes=10, cov=1, **STOPPED
     )
-    assert row["M"] == 310 and row["nc"] == 10
+    assert row["M"] == 310 and row["n_classes"] == 10
     assert (row["ratio"], row["heur"]) == (10, 10)
     assert (row["paper_gap"], row["paper_ratio"], row["paper_heur"]) == (11, 12, 10)
     assert row["paper_cutoff"] == 0.003
@@ -88,7 +91,7 @@ def test_markdown_and_latex_show_ours_beside_the_papers():
 
 
 def test_agreement_counts_exact_and_near_hits():
-    rows = [{"nc": 5, "gap": 5}, {"nc": 5, "gap": 6}, {"nc": 5, "gap": None}]
+    rows = [{"n_classes": 5, "gap": 5}, {"n_classes": 5, "gap": 6}, {"n_classes": 5, "gap": None}]
     assert tables.agreement(rows, "gap") == (1, 3)
     assert tables.agreement(rows, "gap", tolerance=1) == (2, 3)
 
@@ -139,8 +142,24 @@ GAUSS_NEWTON = {
 TOLERANCES = {"sgd": 1e-4}
 
 
+def build(rows, logistic=LOGISTIC, gauss_newton=GAUSS_NEWTON, fig2=None, **sections) -> dict:
+    """summary.build with Fig. 2 showing the SGD, ReLU, cov = 1 rows unless `fig2` says
+    otherwise, and the MNIST roles read from the convnet labels."""
+    if fig2 is None:
+        fig2 = [
+            {"algorithm": "sgd", "activation": "relu", "n_classes": r["n_classes"], "cov": 1.0}
+            for r in rows
+            if r["algorithm"] == "sgd"
+        ]
+    if "mnist_conv" in sections:
+        sections["mnist_roles"] = {label: label[:2] for label in sections["mnist_conv"]}
+    return summary.build(
+        rows, logistic, gauss_newton, gradient_tolerances=TOLERANCES, fig2=fig2, **sections
+    )
+
+
 def render(rows, logistic=LOGISTIC, gauss_newton=GAUSS_NEWTON, **sections) -> str:
-    return summary.render(rows, logistic, gauss_newton, gradient_tolerances=TOLERANCES, **sections)
+    return summary.render(build(rows, logistic, gauss_newton, **sections))
 
 
 def rows_for(counts: dict[int, int], algorithm: str = "sgd") -> list[dict]:
@@ -149,7 +168,7 @@ def rows_for(counts: dict[int, int], algorithm: str = "sgd") -> list[dict]:
             "algorithm": algorithm,
             "activation": "relu",
             "cov": 1.0,
-            "nc": k,
+            "n_classes": k,
             "gap": c,
             "ratio": c,
             "heur": c,
@@ -308,7 +327,9 @@ def test_summary_cifar_claims():
 def test_summary_says_whether_every_run_stopped_at_its_tolerance():
     rows = rows_for({2: 2, 5: 5}) + rows_for({2: 2}, algorithm="gd")
     text = summary.render(
-        rows, LOGISTIC, GAUSS_NEWTON, gradient_tolerances={"sgd": 1e-4, "gd": None}
+        summary.build(
+            rows, LOGISTIC, GAUSS_NEWTON, gradient_tolerances={"sgd": 1e-4, "gd": None}, fig2=[]
+        )
     )
     assert "SGD runs until the full-batch gradient norm is below 0.0001" in text
     assert "not at the step cap: **holds** (2/2)" in text
@@ -320,7 +341,7 @@ def test_summary_says_whether_every_run_stopped_at_its_tolerance():
 def gd_vs_sgd_numbers(steps_sgd: int = 2100, same_start: bool = True) -> dict:
     return {
         "relu-k2-cov1": {
-            "activation": "relu", "nc": 2, "cov": 1.0, "steps_gd": 2000,
+            "activation": "relu", "n_classes": 2, "cov": 1.0, "steps_gd": 2000,
             "steps_sgd": steps_sgd, "same_start": same_start, "travelled_gd": 10.0,
             "travelled_sgd": 10.5, "distance": 0.5, "relative_distance": 0.05,
             "max_gd": 1.0, "max_sgd": 1.1, "spectrum_difference": 0.1,
@@ -342,3 +363,44 @@ def test_summary_gd_against_sgd_verdict_can_fail(steps_sgd, verdict):
     assert "agrees in 0/1 grid points" in text
     assert "start from the same initial point" in text
     assert "different initial points" in render(rows, gd_vs_sgd=gd_vs_sgd_numbers(same_start=False))
+
+
+def test_the_fig2_verdict_speaks_of_the_runs_fig2_selects():
+    rows = rows_for({2: 1, 5: 1}) + rows_for({2: 2, 5: 5}, algorithm="gd")
+    for row in rows[2:]:
+        row["activation"] = "tanh"
+    chosen = [{"algorithm": "gd", "activation": "tanh", "n_classes": k, "cov": 1.0} for k in (2, 5)]
+    decided = build(rows, fig2=chosen)
+    claims = [c for section in decided["sections"] for c in section["claims"]]
+    fig2 = [c for c in claims if c["claim"].startswith("Fig. 2")]
+    assert fig2 == [
+        {
+            "claim": "Fig. 2 (GD, tanh, cov = 1): the count above the largest gap equals k",
+            "verdict": "holds",
+            "numbers": {"counts": {"2": 2, "5": 5}, "hits": 2, "runs": 2},
+        }
+    ]
+    assert "Fig. 2 (GD, tanh, cov = 1), count above the largest gap: k=2: 2, k=5: 5" in (
+        summary.render(decided)
+    )
+    default = build(rows)  # SGD, ReLU, cov = 1: a count of 1 at both k
+    assert "Fig. 2 (SGD, ReLU, cov = 1)" in summary.render(default)
+    assert "**does not hold** (0/2)" in summary.render(default)
+
+
+def test_every_verdict_of_the_markdown_is_a_claim_of_the_json():
+    decided = build(
+        rows_for({2: 2, 5: 4}),
+        gd_vs_sgd=None,
+        mnist_fc=mnist_fc_numbers(),
+        mnist_conv={
+            "SB (batch 10)": {"largest": 2.0, "negative_to_largest": 0.1},
+            "LB (batch 512)": {"largest": 5.0, "negative_to_largest": 0.05},
+        },
+        cifar=cifar_numbers(),
+    )
+    text = summary.render(decided)
+    verdicts = re.findall(r"\*\*(holds|does not hold|mixed|not testable here)\*\*", text)
+    claims = [c["verdict"] for section in decided["sections"] for c in section["claims"]]
+    assert verdicts == claims and len(claims) > 10
+    json.dumps(decided)  # plain JSON, numbers included

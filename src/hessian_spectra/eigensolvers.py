@@ -1,5 +1,5 @@
 """Eigensolvers: every eigenvalue of a dense symmetric matrix (torch's or LAPACK's syevd
-in place, in the most precise arithmetic that fits the job's memory), or a few at either end
+in place, in the precision its plan says), or a few at either end
 of a matrix-free operator (Lanczos). Each plan or result `describe()`s itself as the
 attributes recorded in the spectrum file. What the eigenvalues say is `spectrum`'s."""
 
@@ -14,9 +14,8 @@ import numpy as np
 import torch
 
 from . import jobs
-from .resources import JOB_OVERHEAD_BYTES
+from .resources import dense_solve_bytes
 
-GIB = 1 << 30
 SOLVERS = {
     # LAPACK (MKL) or cuSOLVER divide and conquer on torch's column-major copy of the
     # matrix; 1.6-2x faster than scipy's LAPACK here (benchmarks/hessian_engines.py).
@@ -26,14 +25,12 @@ SOLVERS = {
     # scipy's OpenBLAS one: 13.6 against 25.6 s at M = 8,000), else scipy's.
     "in-place": "LAPACK syevd in place ({library})",
 }
-# Bytes per matrix entry that each solver needs in all: the matrix, plus torch's copy.
-_COPIES = {"torch": 2, "in-place": 1}
-_ITEM_BYTES = {"float64": 8, "float32": 4}
 
 
 @dataclass(frozen=True)
 class DenseSolve:
-    """How a dense spectrum is computed: the precision of the matrix, the solver, where."""
+    """How a dense spectrum is computed: the precision of the matrix, the solver, where
+    (chosen by `resources.spectrum_plan` from the config, or by `gpu_solve`)."""
 
     precision: str
     solver: str
@@ -43,9 +40,6 @@ class DenseSolve:
     def dtype(self) -> torch.dtype:
         return getattr(torch, self.precision)
 
-    def needed_bytes(self, dim: int) -> int:
-        return _COPIES[self.solver] * _ITEM_BYTES[self.precision] * dim * dim
-
     def describe(self) -> dict:
         library = "torch's MKL" if _torch_syevd(self.precision) else "scipy's OpenBLAS"
         return {"precision": self.precision,
@@ -53,32 +47,16 @@ class DenseSolve:
                 "device": self.device}  # fmt: skip
 
 
-def plan_dense_solve(dim: int, memory_bytes: int, device: torch.device) -> DenseSolve:
-    """The most precise, then fastest, dense solve that fits in memory.
-
-    On the CPU, `memory_bytes` is the job's declared memory: float64 with torch's copy,
-    else float64 in place, else float32 in place (the last resort: the M = 55,660 net needs
-    25 GB in float64). On CUDA, the GPU's free memory decides between torch's float64 and
-    float32 (cuSOLVER's workspace is budgeted as a third copy); if neither fits, the CPU.
+def gpu_solve(dim: int, precision: str, device: torch.device) -> DenseSolve | None:
+    """torch's solve on `device` in `precision`, where it is a GPU whose free memory holds
+    the matrix, torch's copy and cuSOLVER's workspace (budgeted as a third copy); else None.
     """
-    if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
-        for precision in ("float64", "float32"):
-            if 3 * _ITEM_BYTES[precision] * dim * dim <= free:
-                return DenseSolve(precision, "torch", str(device))
-        device = torch.device("cpu")
-    available = memory_bytes - JOB_OVERHEAD_BYTES
-    for precision, solver in (("float64", "torch"), ("float64", "in-place"),
-                              ("float32", "in-place")):  # fmt: skip
-        plan = DenseSolve(precision, solver, str(device))
-        if plan.needed_bytes(dim) <= available:
-            return plan
-    least = DenseSolve("float32", "in-place", "cpu").needed_bytes(dim) + JOB_OVERHEAD_BYTES
-    raise MemoryError(
-        f"a dense spectrum of M = {dim:,} needs at least {least / GIB:.1f}"
-        f" GiB, but the job declares {memory_bytes / GIB:.1f} GiB; raise the job's memory "
-        "(mnist.spectrum.memory_mb) or choose mnist.spectrum.method: lanczos"
-    )
+    if device.type != "cuda":
+        return None
+    free, _ = torch.cuda.mem_get_info(device)
+    if 3 * dense_solve_bytes(dim, precision, "in-place") > free:
+        return None
+    return DenseSolve(precision, "torch", str(device))
 
 
 def solve_dense(matrix: torch.Tensor, plan: DenseSolve) -> np.ndarray:

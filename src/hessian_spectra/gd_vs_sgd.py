@@ -15,7 +15,7 @@ def compare(
     gd: dict[str, np.ndarray | int], sgd: dict[str, np.ndarray | int], **grid_point
 ) -> dict:
     """The comparison of one grid point. `gd` and `sgd` hold "init" and "final" parameter vectors,
-    "steps" and the ascending final "eigenvalues"; `grid_point` is activation, nc, cov.
+    "steps" and the ascending final "eigenvalues"; `grid_point` is activation, n_classes, cov.
 
     relative_distance = |theta_GD - theta_SGD| / |theta_GD - theta_0|: 0 when SGD ends
     where GD does, about 1.4 for two end points as far apart as the two paths are long and

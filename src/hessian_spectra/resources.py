@@ -70,12 +70,59 @@ def hessian_job_mem_mb(dim: int, block_size: int, workers: int) -> int:
     return math.ceil(1024 + blocks_in_flight + symmetry_check_mb(dim))
 
 
-def spectrum_job_mem_mb(dim: int, cap_mb: int | None = None) -> int:
-    """Memory a dense spectrum job declares: the float64 matrix, the solver's copy and
-    workspace, at most `cap_mb`. Under a cap the job solves in the most precise arithmetic
-    that fits what it declared (`eigensolvers.plan_dense_solve`)."""
-    need = 1024 + 3 * dense_matrix_mb(dim)
-    return need if cap_mb is None else min(need, cap_mb)
+# Dense solvers by preference: torch's eigvalsh works on a copy of the matrix, LAPACK's
+# syevd in place on the matrix itself (`eigensolvers.SOLVERS`); bytes per entry of each.
+DENSE_SOLVES = (("float64", "torch"), ("float64", "in-place"), ("float32", "in-place"))
+_COPIES = {"torch": 2, "in-place": 1}
+_ITEM_BYTES = {"float64": 8, "float32": 4}
+
+
+def dense_solve_bytes(dim: int, precision: str, solver: str) -> int:
+    """The matrices a dense solve holds: the matrix, and torch's copy of it."""
+    return _COPIES[solver] * _ITEM_BYTES[precision] * dim * dim
+
+
+def spectrum_plan(
+    dim: int, rank_bound: int | None = None, memory_mb: int | None = None, key: str = ""
+) -> dict:
+    """How a spectrum job solves a stored Hessian of M = `dim`, decided once from the
+    config: the route, the precision, the solver and the memory the job declares.
+
+    With a proven `rank_bound` well below M, the low-rank route (every non-zero
+    eigenvalue in float64 from two passes over the file, `low_rank`) where it fits
+    `memory_mb`. Otherwise a dense solve declaring the float64 matrix, the solver's copy and
+    its workspace, at most `memory_mb`, in the most precise, then fastest, arithmetic that
+    fits what it declares. The plan travels to the job as a param, so the precision of a
+    spectrum is recorded by Snakemake and no resource setting can change it silently;
+    `key` names the config key of `memory_mb` in the error when nothing fits.
+    """
+    if low_rank_worthwhile(dim, rank_bound):
+        need = low_rank_job_mem_mb(dim, rank_bound)
+        if memory_mb is None or need <= memory_mb:
+            return {"route": "low-rank", "precision": "float64", "solver": "low-rank",
+                    "rank_bound": rank_bound, "mem_mb": need,
+                    "fallback": _dense_solve_within(dim, need)}  # fmt: skip
+    declared = 1024 + 3 * dense_matrix_mb(dim)
+    if memory_mb is not None:
+        declared = min(declared, memory_mb)
+    solve = _dense_solve_within(dim, declared)
+    if solve is not None:
+        return {"route": "dense", **solve, "rank_bound": rank_bound, "mem_mb": declared}
+    least = math.ceil((dense_solve_bytes(dim, *DENSE_SOLVES[-1]) + JOB_OVERHEAD_BYTES) / MIB)
+    raise ValueError(
+        f"{key or 'the memory cap'} = {memory_mb} MiB is too little for a dense spectrum "
+        f"of M = {dim:,}: it needs at least {least:,} MiB in float32"
+    )
+
+
+def _dense_solve_within(dim: int, memory_mb: int) -> dict | None:
+    """The most precise, then fastest, dense solve whose matrices and the job's overhead
+    fit `memory_mb`; None if none does. (A low-rank plan carries one as its fallback, for
+    a matrix whose range certificate fails.)"""
+    for precision, solver in DENSE_SOLVES:
+        if dense_solve_bytes(dim, precision, solver) + JOB_OVERHEAD_BYTES <= memory_mb * MIB:
+            return {"precision": precision, "solver": solver}
+    return None
 
 
 def hessian_rank_bound(architecture: Mapping, n_samples: int, n_classes: int) -> int | None:

@@ -1,7 +1,9 @@
-"""results/summary.md: each claim of the paper the workflow tests, with our numbers.
+"""results/summary.json and summary.md: each claim of the paper the workflow tests, with
+our numbers.
 
 A claim is marked as holding only when the number next to it shows it, by the test written
-beside it; otherwise it is marked as not holding, or as mixed.
+beside it; otherwise it is marked as not holding, or as mixed. `build` decides every claim
+and keeps it with its numbers (summary.json); `render` words the result (summary.md).
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from . import summary_networks
+from . import summary_networks, summary_theory
+from .runs import BlobRun
 from .tables import COUNTERS, agreement
-from .verdicts import verdict, verdict_over
-
-EPS64 = float(np.finfo(np.float64).eps)
+from .verdicts import Claims
 
 
 def _paper_cutoff_lines(rows: Sequence[dict]) -> list[str]:
@@ -35,7 +36,9 @@ def _paper_cutoff_lines(rows: Sequence[dict]) -> list[str]:
     ]
 
 
-def _counter_lines(rows: Sequence[dict]) -> list[str]:
+def _counter_lines(claims: Claims, rows: Sequence[dict], fig2: Sequence[Mapping]) -> list[str]:
+    """Table 1's counters against k over the grid, and Fig. 2's runs (`fig2`: the fields
+    of each run the figure shows)."""
     lines = [
         "## Outliers follow the data: k clusters give k outliers (Sec. 3.1, Table 1)",
         "",
@@ -58,26 +61,47 @@ def _counter_lines(rows: Sequence[dict]) -> list[str]:
         "",
         f"Claim: the number of outliers equals the number of clusters. Best rule: `{best}`, "
         f"within one of k in {near}/{total} runs: "
-        + verdict(True if near == total else (False if near < total / 2 else None))
+        + claims.decide(
+            "the number of outliers equals the number of clusters",
+            True if near == total else (False if near < total / 2 else None),
+            rule=best,
+            within_one=near,
+            runs=total,
+        )
         + " (the paper's own Table 1 also has misses, mostly for the gap rule).",
         "",
     ]
     lines += _paper_cutoff_lines(rows)
-    fig2 = [r for r in rows if (r["algorithm"], r["activation"], r["cov"]) == ("sgd", "relu", 1.0)]
-    if fig2:
-        pairs = ", ".join(f"k={r['nc']}: {r['gap']}" for r in sorted(fig2, key=lambda r: r["nc"]))
-        hits = sum(r["gap"] == r["nc"] for r in fig2)
+    shown = [_row_of(rows, run) for run in fig2]
+    shown = sorted((r for r in shown if r is not None), key=lambda r: r["n_classes"])
+    if shown:
+        setting = BlobRun.of(fig2[0]).in_words(with_k=False)
+        pairs = ", ".join(f"k={r['n_classes']}: {r['gap']}" for r in shown)
+        hits = sum(r["gap"] == r["n_classes"] for r in shown)
         lines += [
-            f"Fig. 2 (SGD, ReLU, cov = 1), count above the largest gap: {pairs}. "
+            f"Fig. 2 ({setting}), count above the largest gap: {pairs}. "
             f"Claim: it equals k for every k: "
-            + verdict(True if hits == len(fig2) else (None if hits else False))
-            + f" ({hits}/{len(fig2)}).",
+            + claims.decide(
+                f"Fig. 2 ({setting}): the count above the largest gap equals k",
+                True if hits == len(shown) else (None if hits else False),
+                counts={r["n_classes"]: r["gap"] for r in shown},
+                hits=hits,
+                runs=len(shown),
+            )
+            + f" ({hits}/{len(shown)}).",
             "",
         ]
     return lines
 
 
-def _negative_lines(rows: Sequence[dict]) -> list[str]:
+def _row_of(rows: Sequence[dict], run: Mapping) -> dict | None:
+    """Table 1's row of the blob run with `run`'s fields, if the grid holds it."""
+    key = (run["algorithm"], run["activation"], run["n_classes"], float(run["cov"]))
+    found = [r for r in rows if (r["algorithm"], r["activation"], r["n_classes"], r["cov"]) == key]
+    return found[0] if found else None
+
+
+def _negative_lines(claims: Claims, rows: Sequence[dict]) -> list[str]:
     ratios = np.array([abs(min(r["min"], 0.0)) / r["max"] for r in rows])
     small = int((ratios < 0.1).sum())
     return [
@@ -86,13 +110,23 @@ def _negative_lines(rows: Sequence[dict]) -> list[str]:
         f"|lambda_min| / lambda_max over the {len(rows)} runs: median {np.median(ratios):.2e}, "
         f"largest {ratios.max():.2e}; below 0.1 in {small}/{len(rows)} runs, below 0.01 in "
         f"{int((ratios < 0.01).sum())}/{len(rows)}. Claim: "
-        + verdict(True if small == len(rows) else (None if small else False))
+        + claims.decide(
+            "negative eigenvalues are much smaller than the outliers",
+            True if small == len(rows) else (None if small else False),
+            median=float(np.median(ratios)),
+            largest=float(ratios.max()),
+            below_limit=small,
+            runs=len(rows),
+            limit=0.1,
+        )
         + " (test: below 0.1 in every run).",
         "",
     ]
 
 
-def _stopping_lines(rows: Sequence[dict], tolerances: Mapping[str, float | None]) -> list[str]:
+def _stopping_lines(
+    claims: Claims, rows: Sequence[dict], tolerances: Mapping[str, float | None]
+) -> list[str]:
     """Whether each algorithm's runs stopped at their gradient tolerance, not at the cap:
     every absolute number of a spectrum depends on where training stopped."""
     lines = ["## Where training stopped", ""]
@@ -113,7 +147,12 @@ def _stopping_lines(rows: Sequence[dict], tolerances: Mapping[str, float | None]
         lines += [
             f"{algorithm.upper()} runs until the full-batch gradient norm is below "
             f"{tolerance:g} ({span}). Every run stopped there, not at the step cap: "
-            + verdict_over(reached)
+            + claims.decide_over(
+                f"every {algorithm.upper()} run stopped at its gradient tolerance",
+                reached,
+                tolerance=tolerance,
+                steps=[min(steps), max(steps)],
+            )
             + f" ({sum(reached)}/{len(reached)}).",
             "",
         ]
@@ -125,8 +164,8 @@ def _stopping_lines(rows: Sequence[dict], tolerances: Mapping[str, float | None]
 SAME_STEPS_LIMIT = 0.1
 
 
-def _gd_vs_sgd_lines(pairs: Mapping, rows: Sequence[dict]) -> list[str]:
-    counts = {(r["algorithm"], r["activation"], r["nc"], r["cov"]): r for r in rows}
+def _gd_vs_sgd_lines(claims: Claims, pairs: Mapping, rows: Sequence[dict]) -> list[str]:
+    counts = {(r["algorithm"], r["activation"], r["n_classes"], r["cov"]): r for r in rows}
     lines = [
         "## GD and SGD from the same start (Secs. 1 and 4)",
         "",
@@ -135,8 +174,8 @@ def _gd_vs_sgd_lines(pairs: Mapping, rows: Sequence[dict]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     same_steps, distances, differences, same_gap = [], [], [], []
-    for entry in sorted(pairs.values(), key=lambda e: (e["activation"], e["nc"], e["cov"])):
-        act, k, cov = entry["activation"], entry["nc"], entry["cov"]
+    for entry in sorted(pairs.values(), key=lambda e: (e["activation"], e["n_classes"], e["cov"])):
+        act, k, cov = entry["activation"], entry["n_classes"], entry["cov"]
         gd, sgd = counts[("gd", act, k, cov)], counts[("sgd", act, k, cov)]
         same_steps.append(
             abs(entry["steps_sgd"] - entry["steps_gd"]) <= SAME_STEPS_LIMIT * entry["steps_gd"]
@@ -159,7 +198,11 @@ def _gd_vs_sgd_lines(pairs: Mapping, rows: Sequence[dict]) -> list[str]:
         f"Both algorithms start from {start} with the same step size and stop at the same "
         "full-batch gradient tolerance. Claim (Sagun et al. 2014, quoted in Sec. 4): with "
         "the same step size they reach the same loss in the same number of iterations: "
-        + verdict_over(same_steps)
+        + claims.decide_over(
+            "GD and SGD with one step size reach the tolerance in the same number of steps",
+            same_steps,
+            limit=SAME_STEPS_LIMIT,
+        )
         + f" ({sum(same_steps)}/{len(same_steps)} grid points within "
         f"{SAME_STEPS_LIMIT:.0%} in steps to the tolerance).",
         "",
@@ -174,138 +217,66 @@ def _gd_vs_sgd_lines(pairs: Mapping, rows: Sequence[dict]) -> list[str]:
     return lines
 
 
-def _logistic_lines(logistic: Mapping) -> list[str]:
-    lines = [
-        "## Logistic regression on one blob follows Marchenko-Pastur (Appendix B, Fig. 10)",
-        "",
-        "| alpha = M/N | M | N | KS distance to MP | Monte Carlo 95% critical value | "
-        "KS to MP with a 10% wrong variance | ... with a 10% wrong ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    fits, variance_power, ratio_power = [], [], []
-    for entry in logistic["single_blob"]:
-        critical = entry["ks_critical"]
-        fits.append(entry["ks_distance"] < critical)
-        variance_power.append(entry["ks_wrong_variance"] > critical)
-        ratio_power.append(entry["ks_wrong_ratio"] > critical)
-        lines.append(
-            f"| {entry['alpha']:g} | {entry['M']} | {entry['N']} | "
-            f"{entry['ks_distance']:.4f} | {critical:.4f} | "
-            f"{entry['ks_wrong_variance']:.4f} | {entry['ks_wrong_ratio']:.4f} |"
-        )
-    draws = logistic["single_blob"][0]["ks_draws"] if logistic["single_blob"] else 0
-    lines += [
-        "",
-        "Claim: the bulk follows the Marchenko-Pastur law of ratio M/N: "
-        + verdict_over(fits)
-        + f" ({sum(fits)}/{len(fits)} below the critical value, the 95th percentile of the "
-        f"KS distance over {draws} independent draws of the same experiment; eigenvalues are "
-        "not independent samples, so 1.36/sqrt(M) would be far too lenient). The check "
-        f"tells a 10% error from the true law in variance at {sum(variance_power)}/"
-        f"{len(fits)} ratios and in ratio at {sum(ratio_power)}/{len(fits)}.",
-        "",
-    ]
-    lines += [
-        "| two blobs: alpha = M/N | N | above the bulk edge | largest | BBP (Theorem 1) "
-        "| finite-N spread | within 2 spreads |",
-        "|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    hits = []
-    for two in logistic["two_blobs"]:
-        predicted, spread = two["predicted_outlier"], two["predicted_spread"]
-        near = predicted is not None and abs(two["largest"] - predicted) <= 2 * spread
-        hits.append(near and two["n_above_bulk"] == 1)
-        shown = "below the transition" if predicted is None else f"{predicted:.4g}"
-        lines.append(
-            f"| {two['alpha']:g} | {two['N']} | {two['n_above_bulk']} | {two['largest']:.4g} "
-            f"| {shown} | {spread or 0:.3g} | {'yes' if near else 'no'} |"
-        )
-    lines += [
-        "",
-        "Claim: two blobs give exactly one outlier, where BBP puts it: "
-        + verdict_over(hits)
-        + f" ({sum(hits)}/{len(hits)}; the spread is the outlier's standard deviation at "
-        "this N for Gaussian data, 2 l^2 (1 - alpha / (l - 1)^2) / N in variance, Paul 2007, "
-        "times the Hessian's factor 1/2).",
-        "",
-    ]
-    return lines
+TITLE = "Paper claims against this reproduction"
+INTRO = (
+    "Generated by the workflow (rule `summary`) from results/table1.csv and the numbers "
+    "files of the figures (results/*.json); every verdict below is computed from the "
+    "numbers beside it."
+)
 
 
-# Section 2.2: near a minimum the residual term R is small against the outliers of G.
-R_SMALL_LIMIT = 0.1
-
-
-def _gauss_newton_lines(gauss_newton: Mapping) -> list[str]:
-    lines = [
-        "## H = G + R: the Gauss-Newton term G carries the outliers, R is small (Sec. 2.2)",
-        "",
-        "| run | M | rank G (above round-off) | bound N(k-1) | lambda_min(G) / lambda_max(G) "
-        "| lambda_min(H) | lambda_min(R) | norm(R) / lambda_max(H) | top-k of H vs G |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    ranks, psd, small = [], [], []
-    for run, entry in gauss_newton.items():
-        dim, bound = entry["M"], entry["rank_bound"]
-        ratio = entry["norm_R_over_max_H"]
-        lines.append(
-            f"| {run} | {dim} | {entry['rank_G']} | {bound} | "
-            f"{entry['min_G'] / entry['max_G']:.1e} | {entry['min_H']:.3e} | "
-            f"{entry['min_R']:.3e} | {ratio:.3f} | {entry['top_k_relative_difference']:.2e} |"
-        )
-        if bound < dim:  # else every rank meets it: nothing to test
-            ranks.append(entry["rank_G"] <= bound)
-        psd.append(entry["min_G"] >= -dim * EPS64 * entry["max_G"])
-        small.append(ratio < R_SMALL_LIMIT)
-    rank_claim = (
-        verdict_over(ranks) + f" ({sum(ranks)}/{len(ranks)} runs where N(k-1) < M)"
-        if ranks
-        else "**not testable here** (N(k-1) >= M in every run, so any rank meets it)"
-    )
-    lines += [
-        "",
-        "Claim: rank(G) <= N (k - 1), the rank counted above G's round-off floor M eps "
-        f"lambda_max(G): {rank_claim}. G is positive semi-definite (lambda_min(G) >= -M eps "
-        f"lambda_max(G)): {verdict_over(psd)}; so by Weyl's inequality the negative "
-        "eigenvalues of H come from R. R is small: norm(R) < "
-        f"{R_SMALL_LIMIT:g} lambda_max(H): {verdict_over(small)} ({sum(small)}/{len(small)}).",
-        "",
-    ]
-    return lines
-
-
-def render(
+def build(
     rows: Sequence[dict],
     logistic: Mapping,
     gauss_newton: Mapping,
     *,
     gradient_tolerances: Mapping[str, float | None],
+    fig2: Sequence[Mapping],
     gd_vs_sgd: Mapping | None = None,
     mnist_fc: Mapping | None = None,
     mnist_conv: Mapping | None = None,
+    mnist_roles: Mapping[str, str] | None = None,
     cifar: Mapping | None = None,
-) -> str:
-    """The summary; `gradient_tolerances` maps each algorithm to its stopping tolerance
-    (None: a fixed number of steps); the GD against SGD section with `gd_vs_sgd`, the MNIST
-    section with both MNIST numbers, the CIFAR-10 one with `cifar` = {"training": ...,
-    "line": ..., "top_lb": float, "top_sb": float}."""
-    lines = [
-        "# Paper claims against this reproduction",
-        "",
-        "Generated by the workflow (rule `summary`) from results/table1.csv and the numbers "
-        "files of the figures (results/*.json); every verdict below is computed from the "
-        "numbers beside it.",
-        "",
+) -> dict:
+    """Every claim decided, by section: {"title", "sections": [{"title", "claims", "text"}]}
+    (summary.json). `gradient_tolerances` maps each algorithm to its stopping tolerance
+    (None: a fixed number of steps); `fig2` holds the fields of Fig. 2's runs; the GD
+    against SGD section comes with `gd_vs_sgd`, the MNIST sections with both MNIST numbers
+    and `mnist_roles` (label -> "width", "LB" or "SB"), the CIFAR-10 one with `cifar` =
+    {"training": ..., "line": ..., "top_lb": float, "top_sb": float}."""
+    producers = [
+        lambda claims: _stopping_lines(claims, rows, gradient_tolerances),
+        lambda claims: _counter_lines(claims, rows, fig2),
     ]
-    lines += _stopping_lines(rows, gradient_tolerances)
-    lines += _counter_lines(rows)
     if gd_vs_sgd:
-        lines += _gd_vs_sgd_lines(gd_vs_sgd, rows)
-    lines += _negative_lines(rows)
-    lines += _logistic_lines(logistic)
-    lines += _gauss_newton_lines(gauss_newton)
+        producers.append(lambda claims: _gd_vs_sgd_lines(claims, gd_vs_sgd, rows))
+    producers += [
+        lambda claims: _negative_lines(claims, rows),
+        lambda claims: summary_theory.logistic_lines(claims, logistic),
+        lambda claims: summary_theory.gauss_newton_lines(claims, gauss_newton),
+    ]
     if mnist_fc is not None and mnist_conv is not None:
-        lines += summary_networks.mnist_lines(mnist_fc, mnist_conv)
+        producers += [
+            lambda claims: summary_networks.mnist_lines(claims, mnist_fc),
+            lambda claims: summary_networks.batch_lines(claims, mnist_conv, mnist_roles),
+        ]
     if cifar is not None:
-        lines += summary_networks.cifar_lines(**cifar)
+        producers.append(lambda claims: summary_networks.cifar_lines(claims, **cifar))
+    sections = []
+    for produce in producers:
+        claims = Claims()
+        lines = produce(claims)
+        if lines:
+            heading, blank, *text = lines
+            sections.append(
+                {"title": heading.removeprefix("## "), "claims": claims.items, "text": text}
+            )
+    return {"title": TITLE, "intro": INTRO, "sections": sections}
+
+
+def render(summary: Mapping) -> str:
+    """summary.md: the sections of `build` with their text."""
+    lines = [f"# {summary['title']}", "", summary["intro"], ""]
+    for section in summary["sections"]:
+        lines += [f"## {section['title']}", "", *section["text"]]
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .verdicts import verdict
+from .verdicts import Claims
 
 # The paper's Fig. 5 reads the negative eigenvalues "as a percentage of M": the share of
 # eigenvalues below -floor is about the same for every width. "About" is a factor 2 here.
@@ -13,7 +13,7 @@ SHARE_SPREAD_LIMIT = 2.0
 NEGATIVE_TO_LARGEST_LIMIT = 0.01
 
 
-def _negative_share_lines(fc: Mapping) -> list[str]:
+def _negative_share_lines(claims: Claims, fc: Mapping) -> list[str]:
     """The share of negative eigenvalues above the round-off floor, per width, and whether
     it is about constant. Only full float64 spectra take part: a Lanczos spectrum does not
     give the share, and a float32 floor hides the small negative eigenvalues."""
@@ -38,7 +38,9 @@ def _negative_share_lines(fc: Mapping) -> list[str]:
     lines = [
         f"Negative eigenvalues below minus the round-off floor M * eps * max|lambda|, as a "
         f"share of M: {described or 'none'}. Claim: the share of negative eigenvalues stays "
-        f"the same as the net widens: {verdict(holds)} ({test}).",
+        f"the same as the net widens: "
+        f"{claims.decide('the share of negative eigenvalues stays as the net widens', holds)}"
+        f" ({test}).",
         "",
     ]
     if left_out:
@@ -51,7 +53,8 @@ def _negative_share_lines(fc: Mapping) -> list[str]:
     return lines
 
 
-def mnist_lines(fc: Mapping, conv: Mapping) -> list[str]:
+def mnist_lines(claims: Claims, fc: Mapping) -> list[str]:
+    """The fully connected widths of Figs. 3 and 5."""
     largest = [entry["largest"] for entry in fc.values()]
     edges = [entry["top_edge"] for entry in fc.values()]
     sizes = [entry["M"] for entry in fc.values()]
@@ -66,36 +69,54 @@ def mnist_lines(fc: Mapping, conv: Mapping) -> list[str]:
         f"by a factor {spread:.2f} ({', '.join(f'{v:.3g}' for v in largest)}) and the smallest "
         f"of the top ones shown by a factor {edge_spread:.2f}. Claim: the right edge does not "
         "change with the size of the network: "
-        + verdict(spread < 2 and edge_spread < 2)
+        + claims.decide(
+            "the right edge of the spectrum does not change with the number of parameters",
+            spread < 2 and edge_spread < 2,
+            largest_spread=spread,
+            edge_spread=edge_spread,
+            limit=2,
+        )
         + " (test: both factors below 2).",
         "",
-        *_negative_share_lines(fc),
+        *_negative_share_lines(claims, fc),
         "|lambda_min| / lambda_max: "
         + ", ".join(f"{label}: {value:.2e}" for label, value in negatives.items())
         + ". Claim: the negative eigenvalues are orders of magnitude smaller than the "
         "outliers: "
-        + verdict(True if small == len(negatives) else (None if small else False))
+        + claims.decide(
+            "MNIST: the negative eigenvalues are orders of magnitude smaller than the outliers",
+            True if small == len(negatives) else (None if small else False),
+            below_limit=small,
+            nets=len(negatives),
+            limit=NEGATIVE_TO_LARGEST_LIMIT,
+        )
         + f" (test: below {NEGATIVE_TO_LARGEST_LIMIT}).",
         "",
     ]
-    labels = sorted(conv)  # "LB (...)" sorts before "SB (...)"
-    if len(labels) == 2 and labels[0].startswith("LB") and labels[1].startswith("SB"):
-        lb, sb = conv[labels[0]], conv[labels[1]]
-        ratio = lb["largest"] / sb["largest"]
-        lines += [
-            "## Large batch ends at larger outliers than small batch (Sec. 3.3, Figs. 4, 6)",
-            "",
-            f"Largest eigenvalue: LB {lb['largest']:.4g}, SB {sb['largest']:.4g} (LB / SB = "
-            f"{ratio:.2f}); |lambda_min| / lambda_max: LB {lb['negative_to_largest']:.2e}, SB "
-            f"{sb['negative_to_largest']:.2e}. Claim: LB has larger outliers: "
-            + verdict(ratio > 1)
-            + " (test: LB / SB > 1).",
-            "",
-        ]
     return lines
 
 
-def cifar_lines(training: Mapping, line: Mapping, top_lb: float, top_sb: float) -> list[str]:
+def batch_lines(claims: Claims, conv: Mapping, roles: Mapping[str, str]) -> list[str]:
+    """The convnet of Figs. 4 and 6 after the large and the small batch; `roles` maps each
+    label of `conv` to its run's role ("LB" or "SB")."""
+    by_role = {roles[label]: entry for label, entry in conv.items()}
+    lb, sb = by_role["LB"], by_role["SB"]
+    ratio = lb["largest"] / sb["largest"]
+    return [
+        "## Large batch ends at larger outliers than small batch (Sec. 3.3, Figs. 4, 6)",
+        "",
+        f"Largest eigenvalue: LB {lb['largest']:.4g}, SB {sb['largest']:.4g} (LB / SB = "
+        f"{ratio:.2f}); |lambda_min| / lambda_max: LB {lb['negative_to_largest']:.2e}, SB "
+        f"{sb['negative_to_largest']:.2e}. Claim: LB has larger outliers: "
+        + claims.decide("LB has larger outliers than SB", ratio > 1, ratio=ratio)
+        + " (test: LB / SB > 1).",
+        "",
+    ]
+
+
+def cifar_lines(
+    claims: Claims, training: Mapping, line: Mapping, top_lb: float, top_sb: float
+) -> list[str]:
     gain = training["test_accuracy_gain"]
     end_loss = max(line["train_loss_lb"], line["train_loss_sb"])
     barrier = line["train_barrier"]
@@ -108,28 +129,35 @@ def cifar_lines(training: Mapping, line: Mapping, top_lb: float, top_sb: float) 
         f"{training['part1_test_accuracy']:.4f}; at the end of Part II (batch "
         f"{training['batch_sizes'][1]}): {training['part2_test_accuracy']:.4f}, a gain of "
         f"{100 * gain:+.2f} points. Claim: the small batch ends more accurate (paper: about "
-        "+1 point): " + verdict(gain > 0) + " (test: gain > 0).",
+        "+1 point): "
+        + claims.decide("the small batch ends more accurate", gain > 0, gain=gain)
+        + " (test: gain > 0).",
         "",
         f"Training loss at the switch {training['part1_train_loss']:.4g}, largest during "
         f"Part II {training['largest_train_loss_after_switch']:.4g}. Claim: the loss jumps "
         "when the batch shrinks: "
-        + verdict(training["largest_train_loss_after_switch"] > training["part1_train_loss"])
+        + claims.decide(
+            "the loss jumps when the batch shrinks",
+            training["largest_train_loss_after_switch"] > training["part1_train_loss"],
+        )
         + " (test: a Part II record above the switch's loss).",
         "",
         f"On the segment between the two solutions the training loss rises at most "
         f"{barrier:.3g} above the larger end point's ({end_loss:.4g}; test loss: "
         f"{line['test_barrier']:.3g}). Claim: no barrier between LB and SB: "
-        + verdict(barrier <= 0.01 * end_loss)
+        + claims.decide("no barrier between LB and SB", barrier <= 0.01 * end_loss, barrier=barrier)
         + " (test: barrier below 1% of the larger end-point loss).",
         "",
         f"Past the end points (a = {start:g} and a = {stop:g}) the training loss rises by "
         f"{beyond_lb:.4g} beyond LB and {beyond_sb:.4g} beyond SB. Our reading of Fig. 7: the "
         "line leaving LB is steeper (LB is sharper): "
-        + verdict(beyond_lb > beyond_sb)
+        + claims.decide("the line leaving LB is steeper", beyond_lb > beyond_sb)
         + " (test: larger rise beyond LB).",
         "",
         f"Beyond the paper: the largest Hessian eigenvalue (training subset) is {top_lb:.4g} "
         f"at LB and {top_sb:.4g} at SB (LB / SB = {top_lb / top_sb:.2f}). LB sits at larger "
-        "outliers, as on MNIST: " + verdict(top_lb > top_sb) + " (test: LB / SB > 1).",
+        "outliers, as on MNIST: "
+        + claims.decide("CIFAR-10: LB has larger outliers than SB", top_lb > top_sb)
+        + " (test: LB / SB > 1).",
         "",
     ]

@@ -12,7 +12,7 @@ from . import paper, spectrum
 from .atomic import atomic_path
 
 COLUMNS = (
-    "algorithm", "activation", "M", "cov", "nc",
+    "algorithm", "activation", "M", "cov", "n_classes",
     "mean", "std", "min", "max", "steps", "gradient_norm",
     "gap", "ratio", "heur", "cutoff", "above_paper_cutoff",
     "paper_gap", "paper_ratio", "paper_heur", "paper_cutoff",
@@ -40,7 +40,7 @@ def table1_row(
         "activation": activation,
         "M": int(values.size),
         "cov": float(cov),
-        "nc": int(n_classes),
+        "n_classes": int(n_classes),
         "mean": float(values.mean()),
         "std": float(values.std()),
         "min": float(values.min()),
@@ -68,7 +68,7 @@ def read_csv(path: str | os.PathLike) -> list[dict]:
     """Rows of `write_csv` with their types back (None for empty cells)."""
     integers = {
         "M",
-        "nc",
+        "n_classes",
         "steps",
         "above_paper_cutoff",
         *COUNTERS,
@@ -92,7 +92,7 @@ def read_csv(path: str | os.PathLike) -> list[dict]:
 
 
 def _paper_has_row(row: dict) -> bool:
-    key = (row["algorithm"], row["activation"], row["nc"], float(row["cov"]))
+    key = (row["algorithm"], row["activation"], row["n_classes"], float(row["cov"]))
     return key in paper.TABLE_1
 
 
@@ -126,7 +126,7 @@ def display_rows(rows: Iterable[dict]) -> list[list[str]]:
             f"{row['std']:.2e}",
             f"{row['steps']:,}",
             f"{row['gradient_norm']:.1e}",
-            str(row["nc"]),
+            str(row["n_classes"]),
             *(_count(row, key) for key in COUNTERS),
             _cutoff(row),
             "N/A" if row["above_paper_cutoff"] is None else str(row["above_paper_cutoff"]),
@@ -175,6 +175,8 @@ def to_latex(rows: Sequence[dict]) -> str:
 
 
 def agreement(rows: Sequence[dict], key: str, tolerance: int = 0) -> tuple[int, int]:
-    """How many rows count nc to within `tolerance`, out of how many rows."""
-    hits = sum(1 for row in rows if row[key] is not None and abs(row[key] - row["nc"]) <= tolerance)
+    """How many rows count n_classes (k) to within `tolerance`, out of how many rows."""
+    hits = sum(
+        1 for row in rows if row[key] is not None and abs(row[key] - row["n_classes"]) <= tolerance
+    )
     return hits, len(rows)

@@ -1,14 +1,49 @@
-"""How summary.md words a computed verdict."""
+"""How a claim of the paper is decided and recorded: each verdict is computed from numbers,
+kept with them for summary.json, and worded for summary.md."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-
-def verdict(holds: bool | None) -> str:
-    return {True: "**holds**", False: "**does not hold**", None: "**mixed**"}[holds]
+HOLDS, FAILS, MIXED, UNTESTABLE = "holds", "does not hold", "mixed", "not testable here"
 
 
-def verdict_over(hits: Sequence[bool]) -> str:
+def verdict_of(holds: bool | None) -> str:
+    return {True: HOLDS, False: FAILS, None: MIXED}[holds]
+
+
+def over(hits: Sequence[bool]) -> bool | None:
     """Holds where every case does, does not where none does, mixed otherwise."""
-    return verdict(True if all(hits) else (False if not any(hits) else None))
+    return True if all(hits) else (False if not any(hits) else None)
+
+
+class Claims:
+    """The claims of one section of the summary, in the order they are decided."""
+
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+
+    def decide(self, claim: str, holds: bool | None, **numbers) -> str:
+        """Record `claim` as decided by `holds` (None: mixed) from `numbers`; returns the
+        verdict as summary.md prints it."""
+        return self._add(claim, verdict_of(holds), numbers)
+
+    def decide_over(self, claim: str, hits: Sequence[bool], **numbers) -> str:
+        """A claim that holds where every case does (`over`); the cases are recorded."""
+        return self.decide(claim, over(hits), hits=sum(hits), cases=len(hits), **numbers)
+
+    def untestable(self, claim: str, **numbers) -> str:
+        return self._add(claim, UNTESTABLE, numbers)
+
+    def _add(self, claim: str, verdict: str, numbers: dict) -> str:
+        self.items.append({"claim": claim, "verdict": verdict, "numbers": _plain(numbers)})
+        return f"**{verdict}**"
+
+
+def _plain(value):
+    """`value` with numpy scalars made Python numbers, for JSON."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value.item() if hasattr(value, "item") else value

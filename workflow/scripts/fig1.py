@@ -11,5 +11,5 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.input.final,
         snakemake.output.figure,
         snakemake.output.numbers,
-        run=snakemake.params.run,
+        setting=snakemake.params.setting,
     )

@@ -7,7 +7,7 @@ from hessian_spectra.steps.figures import figure_spectra_with_gap
 
 with job(snakemake.log[0], snakemake.threads):
     figure_spectra_with_gap(
-        dict(snakemake.input.items()),
+        snakemake.params.spectra,
         snakemake.output[0],
         top=snakemake.params.top,
         title=snakemake.params.title,

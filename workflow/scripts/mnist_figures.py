@@ -7,7 +7,7 @@ from hessian_spectra.steps.figures import figure_top_and_negative
 
 with job(snakemake.log[0], snakemake.threads):
     figure_top_and_negative(
-        dict(snakemake.input.items()),
+        snakemake.params.spectra,
         snakemake.output.top,
         snakemake.output.negative,
         snakemake.output.numbers,

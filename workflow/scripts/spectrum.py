@@ -1,5 +1,5 @@
-"""Snakemake adapter: all eigenvalues of one stored Hessian (rules spectrum and
-mnist_spectrum), in the most precise arithmetic that fits the job's declared memory."""
+"""Snakemake adapter: all eigenvalues of one stored matrix (rules spectrum, ggn_spectrum,
+residual_spectrum and mnist_spectrum), as the plan the rule passes says."""
 
 import _source_path  # noqa: F401  (src/ on sys.path)
 
@@ -10,7 +10,7 @@ with job(snakemake.log[0], snakemake.threads):
     compute_spectrum(
         snakemake.input[0],
         snakemake.output[0],
+        plan=snakemake.params.plan,
         memory_mb=snakemake.resources.mem_mb,
         device=snakemake.params.device,
-        rank_bound=snakemake.params.rank_bound,
     )

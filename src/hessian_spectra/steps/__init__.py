@@ -6,7 +6,9 @@ they know nothing of Snakemake and are tested with plain pytest. One module per 
 - `datasets`: the blob, MNIST-1K and CIFAR-10 dataset files;
 - `training`: the float64 training runs (blobs, MNIST-1K) and their checkpoints;
 - `hessian`: exact Hessians and Gauss-Newton terms in HDF5 blocks, and their spectra;
-- `figures`: Figs. 1-6, 10 and H = G + R, from spectra and matrices;
-- `reports`: Table 1 and results/summary.md;
+- `figures`: Figs. 1-6, 10 and H = G + R, from spectra (Fig. 10 solves its own small
+  logistic-regression Hessians);
+- `reports`: Table 1, GD against SGD, results/summary.json and summary.md, and the config a
+  run was made with;
 - `cifar`: the CIFAR-10 large batch -> small batch experiment (Figs. 7-9).
 """

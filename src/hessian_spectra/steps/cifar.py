@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from .. import basin, cifar, eigensolvers, jobs, models, plotting, storage
+from .. import basin, cifar, eigensolvers, jobs, models, plotting, plotting_cifar, storage
 from ..models import FlatModel
 from ..problems import Problem
 from ..split import Split
@@ -227,7 +227,7 @@ def figure_cifar_training(
     metrics = {name: np.concatenate([first[name], second[name][1:]]) for name in TRAJECTORY_METRICS}
     batches = first["attrs"]["batch_size"], second["attrs"]["batch_size"]
     plotting.save_figure(
-        plotting.training_through_switch(
+        plotting_cifar.training_through_switch(
             steps,
             metrics,
             switch_step=switch,
@@ -253,9 +253,9 @@ def figure_cifar_line(line: PathLike, fig9: PathLike, fig7: PathLike, numbers: P
     points and the rise of the loss beyond each of them."""
     values = storage.read_columns(line)
     coefficients = values["coefficient"]
-    plotting.save_figure(plotting.straight_line(coefficients, values), fig9)
+    plotting.save_figure(plotting_cifar.straight_line(coefficients, values), fig9)
     plotting.save_figure(
-        plotting.away_from_end_points(values["distance_from_lb"], coefficients, values), fig7
+        plotting_cifar.away_from_end_points(values["distance_from_lb"], coefficients, values), fig7
     )
     payload = {
         "coefficients": [float(coefficients.min()), float(coefficients.max())],

@@ -8,21 +8,21 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .. import eigensolvers, hessian_file, logistic, plotting, spectrum, storage
+from .. import logistic, plotting, spectrum, storage
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 
 
 def figure_initial_and_final(
-    initial: PathLike, final: PathLike, output: PathLike, numbers: PathLike, *, run: str
+    initial: PathLike, final: PathLike, output: PathLike, numbers: PathLike, *, setting: str
 ) -> None:
     """Fig. 1 from the spectra at the initial point and at the end of training, and its
-    numbers (per point: extremes, round-off floor, negative eigenvalues below -floor); `run`
-    says in words which run they belong to."""
+    numbers (per point: extremes, round-off floor, negative eigenvalues below -floor);
+    `setting` says in words which run they belong to ("GD, ReLU, k = 20, cov = 1")."""
     initial_values, _ = storage.read_spectrum(initial)
     final_values, attrs = storage.read_spectrum(final)
-    title = f"{run}: M = {final_values.size:,}, N = {attrs.get('n_samples', '?'):,}"
+    title = f"{setting}: M = {final_values.size:,}, N = {attrs.get('n_samples', '?'):,}"
     plotting.save_figure(
         plotting.initial_and_final_spectra(initial_values, final_values, title=title), output
     )
@@ -100,36 +100,36 @@ def figure_logistic_regression(
     LOG.info("Fig. 10 numbers: %s", payload)
 
 
+# The three spectra fig_ggn shows, by panel name and by the key of their files.
+MATRICES = (("H", "spectrum"), ("G", "ggn_spectrum"), ("R = H - G", "residual_spectrum"))
+
+
 def figure_gauss_newton(
     runs: Sequence[Mapping], figure: PathLike, numbers: PathLike, *, top: int
 ) -> None:
     """The spectra of H, G and R = H - G for each run, and the checks of Section 2.2.
 
-    Each entry of `runs` has a `label` (the run's id, which keys its numbers), a `title`
-    (its panels'), the run's `n_classes`, and the paths of its Hessian's `spectrum`
-    (computed once, by the spectrum rule, not solved again), its Gauss-Newton term (`ggn`)
-    and its `residual` R = H - G (`build_gauss_newton`).
+    Each entry of `runs` has a `label` (the run's name, which keys its numbers), a `title`
+    (its panels'), the run's `n_classes`, and the paths of the full float64 spectra of its
+    Hessian (`spectrum`), its Gauss-Newton term (`ggn_spectrum`) and its residual
+    (`residual_spectrum`), all three solved by the spectrum rule.
     """
     spectra, payload = {}, {}
     for run in runs:
-        h_values, h_attrs = storage.read_spectrum(run["spectrum"])
-        if h_attrs.get("precision") != "float64" or h_attrs["method"] != "dense":
-            raise storage.ArtefactError(
-                f"spectrum {run['spectrum']} is not the full float64 spectrum of H "
-                f"({h_attrs['method']}, {h_attrs.get('precision')})"
-            )
-        values = {"H": h_values}
-        for name, kind in (("G", "ggn"), ("R = H - G", "residual")):
-            matrix, attrs = hessian_file.read(run[kind])
-            point = (attrs["run"], attrs["checkpoint_step"], attrs["parameter_count"])
-            if point != (h_attrs["run"], h_attrs["checkpoint_step"], h_values.size):
+        values, points = {}, {}
+        for name, kind in MATRICES:
+            values[name], attrs = storage.read_spectrum(run[kind])
+            if attrs.get("precision") != "float64" or attrs["method"] != "dense":
                 raise storage.ArtefactError(
-                    f"{run[kind]} holds run, step, M = {point}, but the spectrum of H "
-                    f"{run['spectrum']} is of {h_attrs['run']} at step "
-                    f"{h_attrs['checkpoint_step']} with {h_values.size} values"
+                    f"spectrum {run[kind]} is not a full float64 spectrum "
+                    f"({attrs['method']}, {attrs.get('precision')})"
                 )
-            values[name] = eigensolvers.dense_eigenvalues(matrix)
-            del matrix
+            points[run[kind]] = (attrs["run"], attrs["checkpoint_step"], values[name].size)
+        if len(set(points.values())) > 1:
+            raise storage.ArtefactError(
+                "the spectra of H, G and R of one run hold different runs, steps or M: "
+                + "; ".join(f"{path}: {point}" for path, point in points.items())
+            )
         spectra[run["title"]] = values
         n_classes = run["n_classes"]
         h, g, r = values["H"], values["G"], values["R = H - G"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 
 import numpy as np
 
-from .. import assembly, eigensolvers, hessian_file, jobs, low_rank, resources, spectrum, storage
+from .. import assembly, eigensolvers, hessian_file, jobs, low_rank, spectrum, storage
 from ..problems import Problem
 
 LOG = logging.getLogger(__name__)
@@ -130,53 +131,61 @@ def compute_spectrum(
     hessian: PathLike,
     output: PathLike,
     *,
+    plan: Mapping,
     memory_mb: int,
     device: str = "cpu",
-    rank_bound: int | None = None,
 ) -> None:
-    """All eigenvalues of a stored Hessian, with the Hessian's provenance.
+    """All eigenvalues of a stored Hessian-sized matrix as its `plan` says, with the
+    matrix's provenance.
 
-    With a proven `rank_bound` (`resources.hessian_rank_bound`) well below M, on the CPU,
-    the matrix is solved in float64 from two passes over its file (`low_rank`), if that
-    fits `memory_mb`; a failed certificate falls back to the dense solve. Otherwise the
-    matrix is solved densely in float64 wherever it and the solver's workspace fit the
-    job's memory (`memory_mb`, or the GPU's on CUDA), else in float32. The output records
-    the precision, the solver and the round-off floor M * eps * max|lambda| it implies.
+    The plan (`resources.spectrum_plan`: route, precision, solver, declared memory) is
+    decided from the config when the workflow is parsed and reaches the job as a param;
+    this step carries it out, and stops before reading the matrix if the job's memory
+    `memory_mb` (a resource, which a profile or `--set-resources` may change) is below what
+    the plan declares. On CUDA, the matrix is solved on the GPU in the plan's precision
+    where it fits the GPU's free memory, else as planned on the CPU: the device changes the
+    speed, never the precision. A low-rank solve whose certificate fails falls back to the
+    plan's dense solve in the same memory. The output records the precision, the solver
+    and the round-off floor M * eps * max|lambda| it implies.
     """
+    if memory_mb < plan["mem_mb"]:
+        raise MemoryError(
+            f"the job solving {hessian} declares {memory_mb:,} MiB, but its spectrum plan "
+            f"({plan['route']}, {plan['precision']}) needs {plan['mem_mb']:,} MiB: remove the "
+            "resource override that lowered it, or lower the plan through the config "
+            "(mnist.spectrum.memory_mb for the MNIST nets)"
+        )
     attrs = hessian_file.read_attrs(hessian)
     dim = attrs["parameter_count"]
     target = jobs.resolve_device(device)
+    solve = eigensolvers.gpu_solve(dim, plan["precision"], target)
     described, values = None, None
-    if (
-        target.type == "cpu"
-        and resources.low_rank_worthwhile(dim, rank_bound)
-        and resources.low_rank_needed_bytes(dim, rank_bound)
-        <= (memory_mb << 20) - resources.JOB_OVERHEAD_BYTES
-    ):
-        LOG.info(
-            "eigenvalues of %s (M = %d): rank at most %d, low-rank float64",
-            hessian,
-            dim,
-            rank_bound,
-        )
-        solve = low_rank.eigenvalues(hessian, rank_bound)
+    if solve is None and plan["route"] == "low-rank":
+        LOG.info("eigenvalues of %s (M = %d): rank at most %d, low-rank float64",
+                 hessian, dim, plan["rank_bound"])  # fmt: skip
+        low = low_rank.eigenvalues(hessian, plan["rank_bound"])
         LOG.info(
             "range certificate %.1e, probe asymmetry %.1e (limit %.0e)",
-            solve.certificate, solve.asymmetry, low_rank.CERTIFICATE_LIMIT,
+            low.certificate, low.asymmetry, low_rank.CERTIFICATE_LIMIT,
         )  # fmt: skip
-        if solve.exact:
-            described, values = solve.describe(), solve.eigenvalues
+        if low.exact:
+            described, values = low.describe(), low.eigenvalues
+        elif plan["fallback"] is None:
+            raise ArithmeticError(f"{hessian}: the low-rank solve is not certified exact, and "
+                                  "no dense solve fits the job's memory")  # fmt: skip
         else:
             LOG.warning("%s: the low-rank solve is not certified exact; solving densely", hessian)
     if values is None:
-        plan = eigensolvers.plan_dense_solve(dim, memory_mb << 20, target)
-        LOG.info("eigenvalues of %s (M = %d): %s", hessian, dim, plan.describe())
+        if solve is None:
+            dense = plan["fallback"] if plan["route"] == "low-rank" else plan
+            solve = eigensolvers.DenseSolve(dense["precision"], dense["solver"], "cpu")
+        LOG.info("eigenvalues of %s (M = %d): %s", hessian, dim, solve.describe())
         with jobs.heartbeat(f"reading and checking {hessian}"):
-            matrix = hessian_file.load(hessian, plan.dtype, plan.device)
-        with jobs.heartbeat(f"eigenvalues of M = {dim:,} ({plan.precision}, {plan.solver})"):
-            values = eigensolvers.solve_dense(matrix, plan)
+            matrix = hessian_file.load(hessian, solve.dtype, solve.device)
+        with jobs.heartbeat(f"eigenvalues of M = {dim:,} ({solve.precision}, {solve.solver})"):
+            values = eigensolvers.solve_dense(matrix, solve)
         del matrix
-        described = plan.describe()
+        described = solve.describe()
     floor = spectrum.round_off_floor(values, described["precision"])
     storage.write_spectrum(
         output,

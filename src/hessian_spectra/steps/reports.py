@@ -1,4 +1,5 @@
-"""Table 1 and results/summary.md."""
+"""Table 1, GD against SGD, results/summary.json and summary.md, and the config a run was
+made with."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import yaml
 
 from .. import gd_vs_sgd, storage, summary, tables
 
@@ -67,7 +70,7 @@ def compare_gd_and_sgd(pairs: Mapping[str, Mapping], output: PathLike) -> None:
             run(entry["gd"]),
             run(entry["sgd"]),
             activation=entry["activation"],
-            nc=entry["n_classes"],
+            n_classes=entry["n_classes"],
             cov=entry["cov"],
         )
         for name, entry in pairs.items()
@@ -79,16 +82,20 @@ def write_summary(
     table_csv: PathLike,
     logistic_numbers: PathLike,
     gauss_newton_numbers: PathLike,
-    output: PathLike,
+    json_output: PathLike,
+    markdown_output: PathLike,
     *,
     gradient_tolerances: Mapping[str, float | None],
+    fig2: Sequence[Mapping],
     gd_vs_sgd_numbers: PathLike | None = None,
     mnist_fc_numbers: PathLike | None = None,
     mnist_conv_numbers: PathLike | None = None,
+    mnist_roles: Mapping[str, str] | None = None,
     cifar_inputs: Mapping[str, PathLike] | None = None,
 ) -> None:
-    """results/summary.md from the table and the figures' numbers; `gradient_tolerances`
-    maps each algorithm to the tolerance its runs stop at (None: none); `cifar_inputs` holds
+    """results/summary.json (every claim with its verdict and numbers, `summary.build`) and
+    summary.md rendered from it, from the table and the figures' numbers. `fig2` holds the
+    fields of Fig. 2's runs, `mnist_roles` the role of each MNIST label, and `cifar_inputs`
     the paths "training", "line" (numbers) and "top_lb", "top_sb" (spectra)."""
 
     def load(path):
@@ -104,15 +111,25 @@ def write_summary(
                 for key in ("top_lb", "top_sb")
             },
         }
-    text = summary.render(
+    decided = summary.build(
         tables.read_csv(table_csv),
         load(logistic_numbers),
         load(gauss_newton_numbers),
         gradient_tolerances=gradient_tolerances,
+        fig2=fig2,
         gd_vs_sgd=load(gd_vs_sgd_numbers),
         mnist_fc=load(mnist_fc_numbers),
         mnist_conv=load(mnist_conv_numbers),
+        mnist_roles=mnist_roles,
         cifar=cifar,
     )
+    storage.write_json(decided, json_output)
+    with storage.atomic_path(markdown_output) as tmp:
+        tmp.write_text(summary.render(decided))
+
+
+def write_config(config: Mapping, output: PathLike) -> None:
+    """The config a run was made with, as YAML: its record says which runs each figure
+    selected."""
     with storage.atomic_path(output) as tmp:
-        tmp.write_text(text)
+        tmp.write_text(yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False))

@@ -1,17 +1,13 @@
-"""Real Snakemake runs of the workflow, in temporary copies of the repository.
-
-These are the slow tests (about a minute); they are marked `workflow`, and CI runs them.
-"""
+"""Real Snakemake runs of the workflow, in temporary copies of the repository: what the
+built artefacts hold, and how running jobs fail and resume (marker `workflow`)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,94 +20,35 @@ import yaml
 from hessian_spectra import hessian_file, models, spectrum, storage, tables
 from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.models import FlatModel
+from hessian_spectra.runs import BlobRun
 from hessian_spectra.split import to_splits
 from hessian_spectra.trajectory_file import TRAJECTORY_METRICS, read_trajectory
 
 from . import artefact_digests
-from .cifar_files import write_cifar10
+from .snakemake_runs import (
+    REPO,
+    SNAKEMAKE,
+    TEST_CONFIG,
+    copy_workflow,
+    messages,
+    snakemake,
+)
 from .test_hessian_file import flip_stored_byte
 
 pytestmark = pytest.mark.workflow
 
-REPO = Path(__file__).resolve().parents[1]
-PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "profiles", "report", "src")
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-# A hung Snakemake would otherwise hold CI until its own limit; the net is an hour, far
-# above what any run here takes on a loaded machine (the slowest, the whole test config,
-# takes about 4 min idle), so it never decides a result.
-SAFETY_NET_S = 3600
+
 DIGESTS = REPO / "tests" / "data" / "test_config_digests.json"
-TEST_CONFIG = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+
+
 FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "_ggn")]
+
+
 TABLES = [
     "results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md",
+    "results/summary.json",
     "results/fig1.json", "results/gd_vs_sgd.json",
 ]  # fmt: skip
-
-
-def copy_workflow(destination: Path) -> Path:
-    """The workflow's files, and the small CIFAR-10 files (in the real format) that the
-    test config reads, since CIFAR-10 cannot be downloaded here."""
-    destination.mkdir(parents=True, exist_ok=True)
-    write_cifar10(destination / TEST_CONFIG["cifar"]["data"]["root"])
-    for part in PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(
-                source,
-                destination / part,
-                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
-            )
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
-
-
-def snakemake(
-    workdir: Path, *args: str, config: dict | None = None, check: bool = True
-) -> subprocess.CompletedProcess:
-    # Options that take several values (--forcerun, --configfile) end at the next option,
-    # so the targets and `args` come first and --configfile last.
-    command = [SNAKEMAKE, *args, "--cores", "2"]
-    if config is not None:
-        path = workdir / "run-config.yaml"
-        path.write_text(yaml.safe_dump(config))
-        command += ["--configfile", str(path)]
-    result = subprocess.run(
-        command, cwd=workdir, capture_output=True, text=True, timeout=SAFETY_NET_S
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-5000:]}")
-    return result
-
-
-def messages(result: subprocess.CompletedProcess) -> str:
-    """Everything Snakemake printed (a dry run reports errors on stdout)."""
-    return result.stdout + result.stderr
-
-
-def planned_jobs(workdir: Path, *args: str, config: dict | None = None) -> dict[str, list]:
-    """rule -> [(output, reason)] of the jobs a dry run would execute."""
-    result = snakemake(workdir, "--dry-run", *args, config=config)
-    jobs: dict[str, list] = {}
-    for block in re.split(r"\n(?=(?:local)?rule \w+:)", result.stdout):
-        name = re.match(r"(?:local)?rule (\w+):", block.strip())
-        if not name:
-            continue
-        output = re.search(r"output: (.*)", block)
-        reason = re.search(r"reason: (.*)", block)
-        jobs.setdefault(name.group(1), []).append(
-            (output.group(1) if output else "", reason.group(1) if reason else "")
-        )
-    return jobs
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A copy of the workflow in which the test config has built every artefact."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("built"))
-    snakemake(workdir, config=TEST_CONFIG)
-    return workdir
 
 
 def test_every_artefact_is_built(built):
@@ -277,7 +214,7 @@ def test_table1_rows_are_the_counters_of_the_stored_spectra(built):
         size *= len(grid[key])
     assert len(rows) == size
     for row in rows:
-        run = f"{row['algorithm']}-{row['activation']}-k{row['nc']}-cov{row['cov']:g}"
+        run = BlobRun(row["algorithm"], row["activation"], row["n_classes"], row["cov"]).name
         values, _ = storage.read_spectrum(built / f"results/blobs/spectra/{run}/final.h5")
         counts = {key: row[key] for key in ("gap", "ratio", "heur", "cutoff")}
         assert counts == spectrum.outlier_counts(values)
@@ -333,201 +270,13 @@ def test_summary_reports_every_claim(built):
     assert len(verdicts) == 19
     assert "rank(G) <= N (k - 1)" in text and "**not testable here**" in text
     assert "share of negative eigenvalues stays the same as the net widens" in text
-
-
-def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
-    assert planned_jobs(built, config=TEST_CONFIG) == {}  # up to date
-    changed = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
-    changed["blobs"]["train"]["sgd"]["batch_size"] = 20
-    jobs = planned_jobs(built, config=changed)
-    # Every SGD run of the grid, what is computed from them, and nothing of the GD runs,
-    # Fig. 1 or Fig. 10.
-    assert set(jobs) == {
-        "train_sgd",
-        "hessian",
-        "spectrum",
-        "gauss_newton",
-        "fig2",
-        "fig_ggn",
-        "table1",
-        "gd_vs_sgd",
-        "summary",
-        "all",
-    }
-    grid = TEST_CONFIG["table1"]
-    sgd_runs = len(grid["n_classes"]) * len(grid["activations"]) * len(grid["cov"])
-    assert len(jobs["train_sgd"]) == sgd_runs
-    assert all("Params have changed" in reason for _, reason in jobs["train_sgd"])
-    for rule in ("hessian", "spectrum"):
-        outputs = [out for out, _ in jobs[rule]]
-        assert len(outputs) == sgd_runs
-        assert all("/sgd-" in out and out.endswith("/final.h5") for out in outputs)
-
-
-@pytest.mark.parametrize(
-    ("section", "key", "value"),
-    [("hessian", "block_size", 5), ("mnist.spectrum", "block_size", 7)],
-)
-def test_a_block_size_changes_no_number_and_reruns_nothing(built, section, key, value):
-    """How rows are grouped into blocks is a resource, not a param: the matrices are
-    bit-identical whatever the block size (tests/test_dense_spectra.py)."""
-    changed = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
-    node = changed
-    for part in section.split("."):
-        node = node[part]
-    assert node[key] != value
-    node[key] = value
-    assert planned_jobs(built, config=changed) == {}
-
-
-TEMPORARY_HESSIANS = {**TEST_CONFIG, "hessian": {**TEST_CONFIG["hessian"], "keep": False}}
-
-
-@pytest.fixture(scope="module")
-def fig2_alone(tmp_path_factory) -> Path:
-    """A copy of the workflow in which only Fig. 2 is built, with the default temporary
-    Hessians (deleted once their spectra exist)."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("fig2_alone"))
-    snakemake(workdir, "results/fig2.pdf", config=TEMPORARY_HESSIANS)
-    return workdir
-
-
-def test_the_report_collects_what_exists_after_fig2_alone(fig2_alone):
-    snakemake(fig2_alone, "--report", "results/report.html", config=TEMPORARY_HESSIANS)
-    html = (fig2_alone / "results/report.html").read_text()
-    assert "fig2.pdf" in html and "fig1.pdf" not in html
-
-
-def test_the_ggn_figure_after_fig2_rebuilds_no_hessian_and_reruns_no_spectrum(fig2_alone):
-    """fig_ggn shares a run with Fig. 2 but reads no Hessian file: its Gauss-Newton job
-    computes G and R = H - G from the checkpoint, so the deleted temporary Hessian stays
-    deleted and Fig. 2 stays up to date."""
-    hessians = fig2_alone / "results/blobs/hessians"
-    assert not list(hessians.rglob("*.h5"))
-    plan = planned_jobs(fig2_alone, "results/fig_ggn.pdf", config=TEMPORARY_HESSIANS)
-    assert sorted(plan) == ["fig_ggn", "gauss_newton"]
-    snakemake(fig2_alone, "results/fig_ggn.pdf", config=TEMPORARY_HESSIANS)
-    assert not list(hessians.rglob("*.h5"))
-    assert planned_jobs(fig2_alone, "results/fig2.pdf", config=TEMPORARY_HESSIANS) == {}
-
-
-def test_the_slurm_profile_partition_reaches_every_job(tmp_path):
-    """The workflow profile (profiles/default), loaded with --profile profiles/slurm, must
-    not replace the SLURM profile's default-resources (partition, account)."""
-    workdir = copy_workflow(tmp_path)
-    result = snakemake(
-        workdir, "results/fig2.pdf", "--profile", "profiles/slurm", "--dry-run", "--forceall"
+    # summary.md is rendered from summary.json: the same claims, in the same order.
+    decided = json.loads((built / "results/summary.json").read_text())
+    claims = [c for section in decided["sections"] for c in section["claims"]]
+    assert [c["verdict"] for c in claims] == re.findall(
+        r"\*\*(holds|does not hold|mixed|not testable here)\*\*", text
     )
-    resources = [line for line in result.stdout.splitlines() if "resources:" in line]
-    assert resources and all("slurm_partition=CHANGE-ME" in line for line in resources)
-
-
-def test_default_config_plans_every_artefact(tmp_path):
-    jobs = planned_jobs(copy_workflow(tmp_path))
-    counts = {rule: len(entries) for rule, entries in jobs.items()}
-    # The 40 runs of the Table 1 grid (5 k x 2 cov datasets) include Fig. 2's SGD runs and
-    # Fig. 1's GD run, which adds its initial point; Fig. ggn adds two Gauss-Newton terms.
-    # MNIST: four fully connected nets and the SB / LB convnets.
-    assert counts == {
-        "mnist_dataset": 1,
-        "train_mnist": 6,
-        "mnist_hessian": 6,
-        "mnist_spectrum": 6,
-        "fig3_fig5": 1,
-        "fig4_fig6": 1,
-        "cifar_dataset": 1,
-        "train_cifar_part": 2,
-        "cifar_line": 1,
-        "cifar_top_eigenvalues": 2,
-        "fig8": 1,
-        "fig7_fig9": 1,
-        "blobs_dataset": 10,
-        "train_sgd": 20,
-        "train_gd": 20,
-        "hessian": 41,
-        "spectrum": 41,
-        "gauss_newton": 2,
-        "fig1": 1,
-        "fig2": 1,
-        "fig10": 1,
-        "gd_vs_sgd": 1,
-        "fig_ggn": 1,
-        "table1": 1,
-        "summary": 1,
-        "all": 1,
-    }
-
-
-@pytest.mark.parametrize(
-    ("change", "names"),
-    [
-        (lambda c: c["blobs"]["data"].update(n_train="many"), ["n_train", "'many'"]),
-        (
-            lambda c: c["blobs"]["train"]["sgd"].update(learning_rate=-0.1),
-            ["learning_rate", "-0.1"],
-        ),
-        (lambda c: c["fig2"].update(activation="sigmoid"), ["activation", "'sigmoid'"]),
-        (lambda c: c["hessian"].pop("block_size"), ["block_size", "required"]),
-        (lambda c: c["blobs"]["model"].update(hiden=[3]), ["hiden"]),
-    ],
-    ids=[
-        "wrong-type",
-        "negative-learning-rate",
-        "unknown-activation",
-        "missing-key",
-        "unknown-key",
-    ],
-)
-def test_invalid_config_fails_at_parse_time_naming_the_key(tmp_path, change, names):
-    """The user edits config/config.yaml (a --configfile only overlays it, so a key missing
-    there would be filled from the default)."""
-    workdir = copy_workflow(tmp_path)
-    bad = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    change(bad)
-    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(bad))
-    result = snakemake(workdir, "--dry-run", check=False)
-    assert result.returncode != 0
-    assert "Error validating config file" in messages(result)
-    for name in names:
-        assert name in messages(result)
-    assert not (workdir / "results").exists()
-
-
-def test_checkpoint_beyond_the_steps_fails_at_parse_time_naming_the_keys(tmp_path):
-    workdir = copy_workflow(tmp_path)
-    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
-    config["blobs"]["train"]["sgd"]["checkpoint_steps"] = [100, 3500]  # of at most 3000
-    result = snakemake(workdir, "--dry-run", config=config, check=False)
-    assert result.returncode != 0
-    assert "blobs.train.sgd.checkpoint_steps: [3500] lie beyond blobs.train.sgd.steps = 3000" in (
-        messages(result)
-    )
-    assert not (workdir / "results").exists()
-
-
-@pytest.mark.parametrize(
-    ("section", "key", "message"),
-    [
-        ("blobs.train.sgd", "batch_size", "blobs.train.sgd.batch_size = 61 is larger than "
-         "the training set (blobs.data.n_train = 60)"),
-        ("mnist.conv", "large_batch", "mnist.conv.large_batch = 101 is larger than the "
-         "training set (mnist.data.n_train = 100)"),
-    ],
-)  # fmt: skip
-def test_a_batch_larger_than_its_data_fails_at_parse_time_naming_the_keys(
-    tmp_path, section, key, message
-):
-    workdir = copy_workflow(tmp_path)
-    config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
-    node = config
-    for part in section.split("."):
-        node = node[part]
-    data = config[section.split(".")[0]]["data"]
-    node[key] = data["n_train"] + 1
-    result = snakemake(workdir, "--dry-run", config=config, check=False)
-    assert result.returncode != 0
-    assert message in messages(result)
-    assert not (workdir / "results").exists()
+    assert [s["title"] for s in decided["sections"]] == re.findall(r"^## (.*)$", text, re.M)
 
 
 def test_corrupt_checkpoint_stops_the_hessian_job_naming_the_file(built):
