@@ -45,6 +45,7 @@ rule all:
         rules.fig10.output,
         rules.fig_ggn.output,
         rules.table1.output,
+        rules.table1_vs_paper.output,
         rules.fig3_fig5.output,
         rules.fig4_fig6.output,
         rules.fig8.output,

@@ -34,8 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "report" / "record"
 README = ROOT / "README.md"
 RECORDED = (
-    "config.yaml", "fig1.json", "table1.csv", "gd_vs_sgd.json", "fig10.json", "fig_ggn.json",
-    "summary.json", "summary.md", "mnist_fc.json", "mnist_conv.json",
+    "config.yaml", "fig1.json", "table1.csv", "table1_vs_paper.csv", "spectrum_near_k.json",
+    "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.json", "summary.md",
+    "mnist_fc.json", "mnist_conv.json",
 )  # fmt: skip
 BLOCK = re.compile(r"(<!-- numbers: (\w+) -->\n)(.*?)(<!-- /numbers -->)", re.DOTALL)
 
@@ -200,8 +201,13 @@ def _ordinal(n: int) -> str:
 def summary(record: Path) -> str:
     """Each section of the summary with the verdicts it decides, in order."""
     sections = _load(record, "summary.json")["sections"]
+
+    def worded(claim: dict) -> str:
+        check = claim.get("kind") == "engine check"
+        return claim["verdict"] + (" (engine check)" if check else "")
+
     return "\n".join(
-        f"- {section['title']}: {', '.join(claim['verdict'] for claim in section['claims'])}"
+        f"- {section['title']}: {', '.join(map(worded, section['claims']))}"
         for section in sections
         if section["claims"]
     )

@@ -1,7 +1,6 @@
 # What the rules share: the run tables of `hessian_spectra.runs` built once from the config,
-# the paths of their files, the `get_*` lookups by wildcard, and the memory of the jobs
-# that hold a dense Hessian-sized matrix. Params carry each run's fields and files; inputs
-# carry the DAG.
+# their files, the `get_*` lookups by wildcard, and the memory and spectrum plan of the jobs
+# that hold a Hessian-sized matrix. Params carry runs' fields and files; inputs the DAG.
 
 import os
 import re
@@ -220,6 +219,8 @@ def summary_inputs():
     CIFAR-10 ones when summary.include_mnist / include_cifar is set."""
     inputs = {
         "table": "results/table1.csv",
+        "paper_rows": "results/table1_vs_paper.csv",
+        "near_k": "results/spectrum_near_k.json",
         "logistic": "results/fig10.json",
         "gauss_newton": "results/fig_ggn.json",
     }

@@ -1,5 +1,6 @@
 """CIFAR-10 (Section 4.1): data through the real torchvision class, the bare AlexNet, the
-resumable LB -> SB training, the straight line and its barrier, the top eigenvalues."""
+resumable LB -> SB training, the straight line and its barrier, the top eigenvalues. One
+file over 300 lines: its tests share the small trained parts of one fixture."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Hessian engine against independent computations and closed forms."""
+"""The Hessian engine against independent computations and closed forms (one file over 300
+lines: every operator checked against the same references)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Real Snakemake runs of the workflow, in temporary copies of the repository: what the
-built artefacts hold, and how running jobs fail and resume (marker `workflow`)."""
+built artefacts hold, and how running jobs fail and resume (marker `workflow`). One file
+over 300 lines: its tests read the one session-wide build of the test config."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 import torch
 import yaml
 
-from hessian_spectra import hessian_file, models, spectrum, storage, tables
+from hessian_spectra import hessian_file, models, paper, paper_comparison, spectrum, storage, tables
 from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.runs import BlobRun
@@ -46,7 +47,8 @@ FIGURES = [f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 
 
 TABLES = [
     "results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md",
-    "results/summary.json",
+    "results/summary.json", "results/table1_vs_paper.csv", "results/table1_vs_paper.md",
+    "results/spectrum_near_k.json",
     "results/fig1.json", "results/gd_vs_sgd.json",
 ]  # fmt: skip
 
@@ -262,12 +264,13 @@ def test_summary_reports_every_claim(built):
         "GD and SGD from the same start",
         "MNIST-1K",
         "CIFAR-10: large and small batch solutions lie in one basin",
+        "Table 1 against the paper, on the paper's own rows",
     ):
         assert heading in text
     verdicts = re.findall(r"\*\*(holds|does not hold|mixed)\*\*", text)
     # One per claim; rank(G) <= N (k - 1) cannot fail at the test config's size (N (k - 1)
     # > M), and says so instead of giving a verdict.
-    assert len(verdicts) == 19
+    assert len(verdicts) == 20
     assert "rank(G) <= N (k - 1)" in text and "**not testable here**" in text
     assert "share of negative eigenvalues stays the same as the net widens" in text
     # summary.md is rendered from summary.json: the same claims, in the same order.
@@ -423,3 +426,34 @@ def test_killed_training_job_resumes_from_its_last_record(tmp_path):
     second = read_trajectory(whole / target, records="all")
     for name in ("parameters", "step", *TRAJECTORY_METRICS):
         np.testing.assert_array_equal(first[name], second[name])
+
+
+def test_the_paper_rows_are_scored_from_the_stored_spectra(built):
+    """table1_vs_paper holds the paper's rows that the grid has, with the group elbow
+    recomputed here from the stored spectra: one pooled knee per (algorithm, activation,
+    cov), and each run's count above it."""
+    rows = paper_comparison.read_rows(built / "results/table1_vs_paper.csv")
+    grid = TEST_CONFIG["table1"]
+    expected = [
+        key for key in paper.TABLE_1
+        if key[0] in grid["algorithms"] and key[1] in grid["activations"]
+        and key[2] in grid["n_classes"] and key[3] in grid["cov"]
+    ]  # fmt: skip
+    assert [(r["algorithm"], r["activation"], r["n_classes"], r["cov"]) for r in rows] == expected
+    near_k = json.loads((built / "results/spectrum_near_k.json").read_text())
+    for row in rows:
+        group = [
+            storage.read_spectrum(
+                built
+                / BlobRun(row["algorithm"], row["activation"], k, row["cov"]).file(
+                    "spectra", "final.h5"
+                )
+            )[0]
+            for k in grid["n_classes"]
+        ]
+        cutoff = spectrum.elbow(np.concatenate(group)).cutoff
+        assert row["group_cutoff"] == cutoff
+        own = group[grid["n_classes"].index(row["n_classes"])]
+        assert row["heur"] == (None if cutoff is None else int((own > cutoff).sum()))
+        run = BlobRun(row["algorithm"], row["activation"], row["n_classes"], row["cov"]).name
+        assert near_k[run]["top"] == sorted(own, reverse=True)[: 2 * row["n_classes"] + 5]

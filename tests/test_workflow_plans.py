@@ -42,6 +42,7 @@ def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
         "fig2",
         "fig_ggn",
         "table1",
+        "table1_vs_paper",
         "gd_vs_sgd",
         "summary",
         "all",
@@ -147,6 +148,7 @@ def test_default_config_plans_every_artefact(tmp_path):
         "gd_vs_sgd": 1,
         "fig_ggn": 1,
         "table1": 1,
+        "table1_vs_paper": 1,
         "summary": 1,
         "all": 1,
     }

@@ -1,9 +1,8 @@
 """One style for every figure; each figure is a function of arrays (no files, no Snakemake).
 
-The paper plots eigenvalues on the y-axis against their order (rank) on the x-axis, which
-shows the degeneracy of the bulk and the outliers in one picture; every figure here does
-the same.
-"""
+The paper plots eigenvalues against their order (rank), which shows the degeneracy of the
+bulk and the outliers in one picture; every figure here does the same (CIFAR-10's Figs. 7-9
+are in `plotting_cifar`)."""
 
 from __future__ import annotations
 
@@ -294,7 +293,7 @@ def negative_eigenvalues(curves: Mapping[str, NegativeCurve], *, title: str) -> 
         ax.set_yscale("symlog", linthresh=min(floors))
     ax.set_xscale("log")  # the counted few per cent and the round-off zeros beyond them
     ax.plot([], [], color="grey", linestyle="--", linewidth=0.8, label="-(round-off floor)")
-    ax.set_xlabel("Rank of the eigenvalue (% of M)")
+    ax.set_xlabel(f"{RANK_LABEL} (% of M)")
     ax.set_ylabel(EIGENVALUE_LABEL)
     ax.set_title(title)
     ax.legend(fontsize=7)

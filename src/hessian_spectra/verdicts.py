@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 HOLDS, FAILS, MIXED, UNTESTABLE = "holds", "does not hold", "mixed", "not testable here"
+# A finding can go either way on the paper's setup; an engine check holds by construction or
+# by theorem where the engine is right (G is positive semi-definite; Marchenko-Pastur at
+# w = 0), so it tests our code, not the paper.
+FINDING, ENGINE_CHECK = "finding", "engine check"
 
 
 def verdict_of(holds: bool | None) -> str:
@@ -23,20 +27,22 @@ class Claims:
     def __init__(self) -> None:
         self.items: list[dict] = []
 
-    def decide(self, claim: str, holds: bool | None, **numbers) -> str:
+    def decide(self, claim: str, holds: bool | None, kind: str = FINDING, **numbers) -> str:
         """Record `claim` as decided by `holds` (None: mixed) from `numbers`; returns the
         verdict as summary.md prints it."""
-        return self._add(claim, verdict_of(holds), numbers)
+        return self._add(claim, verdict_of(holds), kind, numbers)
 
-    def decide_over(self, claim: str, hits: Sequence[bool], **numbers) -> str:
+    def decide_over(self, claim: str, hits: Sequence[bool], kind: str = FINDING, **numbers) -> str:
         """A claim that holds where every case does (`over`); the cases are recorded."""
-        return self.decide(claim, over(hits), hits=sum(hits), cases=len(hits), **numbers)
+        return self.decide(claim, over(hits), kind, hits=sum(hits), cases=len(hits), **numbers)
 
-    def untestable(self, claim: str, **numbers) -> str:
-        return self._add(claim, UNTESTABLE, numbers)
+    def untestable(self, claim: str, kind: str = FINDING, **numbers) -> str:
+        return self._add(claim, UNTESTABLE, kind, numbers)
 
-    def _add(self, claim: str, verdict: str, numbers: dict) -> str:
-        self.items.append({"claim": claim, "verdict": verdict, "numbers": _plain(numbers)})
+    def _add(self, claim: str, verdict: str, kind: str, numbers: dict) -> str:
+        self.items.append(
+            {"claim": claim, "verdict": verdict, "kind": kind, "numbers": _plain(numbers)}
+        )
         return f"**{verdict}**"
 
 

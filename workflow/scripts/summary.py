@@ -17,6 +17,8 @@ with job(snakemake.log[0], snakemake.threads):
         gradient_tolerances=snakemake.params.gradient_tolerances,
         fig2=snakemake.params.fig2,
         gd_vs_sgd_numbers=inputs.pop("gd_vs_sgd", None),
+        paper_rows=inputs.pop("paper_rows"),
+        near_k_numbers=inputs.pop("near_k"),
         mnist_fc_numbers=inputs.pop("mnist_fc", None),
         mnist_conv_numbers=inputs.pop("mnist_conv", None),
         mnist_roles=snakemake.params.mnist_roles,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from .. import gd_vs_sgd, storage, summary, tables
+from .. import gd_vs_sgd, paper_comparison, storage, summary, tables
+from ..runs import BlobRun
 
 PathLike = str | os.PathLike
 
@@ -78,6 +79,34 @@ def compare_gd_and_sgd(pairs: Mapping[str, Mapping], output: PathLike) -> None:
     storage.write_json(numbers, output)
 
 
+def compare_with_paper(
+    runs: Sequence[Mapping],
+    table_csv: PathLike,
+    csv_output: PathLike,
+    markdown_output: PathLike,
+    near_k_output: PathLike,
+) -> None:
+    """results/table1_vs_paper.csv and .md, the paper's 19 rows beside ours with the group
+    elbow of each (algorithm, activation, cov), and results/spectrum_near_k.json, the top
+    2k + 5 eigenvalues of every grid run with the gaps after its (k - 1)-th and k-th. Each
+    entry of `runs` has a grid run's fields and its final `spectrum`."""
+    spectra = {
+        (entry["algorithm"], entry["activation"], entry["n_classes"], float(entry["cov"])):
+        storage.read_spectrum(entry["spectrum"])[0]
+        for entry in runs
+    }  # fmt: skip
+    group = paper_comparison.group_elbow_counts(spectra)
+    rows = paper_comparison.paper_rows(tables.read_csv(table_csv), group)
+    storage.write_rows(csv_output, rows, paper_comparison.COLUMNS)
+    with storage.atomic_path(markdown_output) as tmp:
+        tmp.write_text(paper_comparison.to_markdown(rows))
+    near_k = {
+        BlobRun(*key).name: paper_comparison.spectrum_near_k(values, key[2]) | group[key]
+        for key, values in spectra.items()
+    }
+    storage.write_json(near_k, near_k_output)
+
+
 def write_summary(
     table_csv: PathLike,
     logistic_numbers: PathLike,
@@ -88,6 +117,8 @@ def write_summary(
     gradient_tolerances: Mapping[str, float | None],
     fig2: Sequence[Mapping],
     gd_vs_sgd_numbers: PathLike | None = None,
+    paper_rows: PathLike | None = None,
+    near_k_numbers: PathLike | None = None,
     mnist_fc_numbers: PathLike | None = None,
     mnist_conv_numbers: PathLike | None = None,
     mnist_roles: Mapping[str, str] | None = None,
@@ -118,6 +149,8 @@ def write_summary(
         gradient_tolerances=gradient_tolerances,
         fig2=fig2,
         gd_vs_sgd=load(gd_vs_sgd_numbers),
+        paper_rows=None if paper_rows is None else paper_comparison.read_rows(paper_rows),
+        near_k=load(near_k_numbers),
         mnist_fc=load(mnist_fc_numbers),
         mnist_conv=load(mnist_conv_numbers),
         mnist_roles=mnist_roles,

@@ -1,100 +1,15 @@
-"""Table 1 rows and renderings, and the verdicts of summary.md."""
+"""The summary's claims and verdicts (`summary` and its sections): each verdict computed
+from the numbers beside it, and able to fail. One file over 300 lines: every test builds
+the whole summary from the same small numbers (LOGISTIC, GAUSS_NEWTON, rows_for)."""
 
 from __future__ import annotations
 
 import json
 import re
 
-import numpy as np
 import pytest
 
-from hessian_spectra import paper, summary, tables
-
-STOPPED = {"steps": 12_300, "gradient_norm": 9.9e-5}  # where a run's training stopped
-
-
-def spectrum_with(outliers: int) -> np.ndarray:
-    bulk = np.concatenate([-np.geomspace(3e-4, 1e-6, 100), np.linspace(1e-2, 1e-3, 200)])
-    return np.concatenate([bulk, np.geomspace(1.0, 0.1, outliers)])
-
-
-def test_row_has_our_counts_and_the_papers():
-    row = tables.table1_row(
-        spectrum_with(10), algorithm="gd", activation="relu", n_classes=10, cov=1, **STOPPED
-    )
-    assert row["M"] == 310 and row["n_classes"] == 10
-    assert (row["ratio"], row["heur"]) == (10, 10)
-    assert (row["paper_gap"], row["paper_ratio"], row["paper_heur"]) == (11, 12, 10)
-    assert row["paper_cutoff"] == 0.003
-
-
-def test_row_counts_above_the_papers_own_cutoff():
-    values = spectrum_with(10)
-    row = tables.table1_row(
-        values, algorithm="gd", activation="relu", n_classes=10, cov=1, **STOPPED
-    )
-    assert row["above_paper_cutoff"] == np.count_nonzero(values > 0.003) == 10 + 155
-
-
-@pytest.mark.parametrize(
-    ("point", "cutoff"),
-    [
-        (("gd", "relu", 10, 1.0), 0.003),  # its own Table 1 row
-        (("gd", "relu", 3, 1.0), 0.003),  # not listed: its group shares one cutoff
-        (("sgd", "relu", 3, 10.0), None),  # its group's cutoffs differ (0.015, 0.005)
-        (("gd", "tanh", 2, 1.0), None),  # listed, without an elbow
-        (("gd", "relu", 2, 10.0), None),  # no listed point of its group
-    ],
-)
-def test_the_papers_cutoff_of_a_grid_point(point, cutoff):
-    assert paper.elbow_cutoff(*point) == cutoff
-
-
-def test_row_outside_the_papers_table_has_no_paper_counts():
-    row = tables.table1_row(
-        spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10, **STOPPED
-    )
-    assert all(row[f"paper_{key}"] is None for key in ("gap", "ratio", "heur", "cutoff"))
-
-
-def test_csv_round_trip_keeps_types_and_missing_values(tmp_path):
-    rows = [
-        tables.table1_row(
-            spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1, **STOPPED
-        ),
-        tables.table1_row(
-            np.array([-1.0, 0.5]), algorithm="gd", activation="tanh", n_classes=2, cov=1, **STOPPED
-        ),
-    ]
-    tables.write_csv(rows, tmp_path / "t.csv")
-    assert tables.read_csv(tmp_path / "t.csv") == rows
-    assert rows[1]["heur"] is None
-
-
-def test_markdown_and_latex_show_ours_beside_the_papers():
-    rows = [
-        tables.table1_row(
-            spectrum_with(5), algorithm="sgd", activation="relu", n_classes=5, cov=1, **STOPPED
-        ),
-        tables.table1_row(
-            spectrum_with(2), algorithm="gd", activation="tanh", n_classes=2, cov=10, **STOPPED
-        ),
-    ]
-    markdown = tables.to_markdown(rows)
-    assert "| SGD relu | 305 | 1 |" in markdown
-    assert "| 12,300 | 9.9e-05 |" in markdown
-    # gap, ratio, elbow: ours (the paper's), then our cutoff (the paper's)
-    assert "| 1 (6) | 5 (7) | 5 (7) | 0.01 (0.002) |" in markdown
-    assert "| 2 | 1 | 2 | 2 | 0.01 |" in markdown  # no paper row: our numbers alone
-    latex = tables.to_latex(rows)
-    assert latex.startswith(r"\begin{tabular}") and latex.count(r"\\") == 3
-
-
-def test_agreement_counts_exact_and_near_hits():
-    rows = [{"n_classes": 5, "gap": 5}, {"n_classes": 5, "gap": 6}, {"n_classes": 5, "gap": None}]
-    assert tables.agreement(rows, "gap") == (1, 3)
-    assert tables.agreement(rows, "gap", tolerance=1) == (2, 3)
-
+from hessian_spectra import paper, summary
 
 LOGISTIC = {
     "single_blob": [
@@ -377,6 +292,7 @@ def test_the_fig2_verdict_speaks_of_the_runs_fig2_selects():
         {
             "claim": "Fig. 2 (GD, tanh, cov = 1): the count above the largest gap equals k",
             "verdict": "holds",
+            "kind": "finding",
             "numbers": {"counts": {"2": 2, "5": 5}, "hits": 2, "runs": 2},
         }
     ]
@@ -404,3 +320,53 @@ def test_every_verdict_of_the_markdown_is_a_claim_of_the_json():
     claims = [c["verdict"] for section in decided["sections"] for c in section["claims"]]
     assert verdicts == claims and len(claims) > 10
     json.dumps(decided)  # plain JSON, numbers included
+
+
+def paper_side_by_side(scale: float) -> tuple[list[dict], dict]:
+    """The paper's 19 rows with ours = the paper's counts, ours the paper's mean / `scale`,
+    and a drop after k - 1 in every run."""
+    rows, near_k = [], {}
+    for (alg, act, k, cov), theirs in paper.TABLE_1.items():
+        counts = {key: theirs[key] for key in ("gap", "ratio", "heur")}
+        rows.append({
+            "algorithm": alg, "activation": act, "n_classes": k, "cov": cov, "M": 4000,
+            **{f"paper_{key}": value for key, value in counts.items()}, **counts,
+            "kneed": counts["heur"], "above_paper_cutoff": k, "max": 1e-3,
+            "paper_cutoff": theirs["cutoff"], "group_cutoff": 1e-4,
+            "paper_mean": theirs["mean"], "mean": theirs["mean"] / scale, "mean_ratio": scale,
+        })  # fmt: skip
+        near_k[f"{alg}-{act}-k{k}-cov{cov:g}"] = {
+            "drop_after": k - 1, "gap_after_k": 0.1, "gap_after_k_minus_1": 0.9,
+        }  # fmt: skip
+    return rows, near_k
+
+
+@pytest.mark.parametrize(("scale", "verdict"), [(10.0, "does not hold"), (1.5, "holds")])
+def test_the_paper_rows_section_scores_both_sides_and_its_scale_verdict_can_fail(scale, verdict):
+    paper_rows, near_k = paper_side_by_side(scale)
+    decided = build(rows_for({2: 2}), paper_rows=paper_rows, near_k=near_k)
+    (section,) = [s for s in decided["sections"] if s["title"].startswith("Table 1 against")]
+    text = "\n".join(section["text"])
+    # ours = the paper's counts: both columns score alike on every counter
+    assert "| gap | 19 | 7/19 | 7/19 | 12/19 | 12/19 |" in text
+    assert "its ratio column is ours +0 in 16 of 16 rows" in text
+    assert f"{scale:.2g} to {scale:.2g} times ours ({scale:.2g} to {scale:.2g} in its GD" in text
+    assert "The grid holds 19 of the paper's 19 rows" in text
+    assert "at or above our largest eigenvalue in 15 of 15 rows" in text
+    assert "after k - 1 eigenvalues in 19 of 19 rows" in text
+    (claim,) = section["claims"]
+    assert claim["verdict"] == verdict
+
+
+def test_checks_that_hold_by_construction_are_engine_checks_not_findings():
+    decided = build(rows_for({2: 2}))
+    kinds = {c["claim"]: c["kind"] for s in decided["sections"] for c in s["claims"]}
+    for check in (
+        "at w = 0 the bulk of logistic regression on one blob follows Marchenko-Pastur",
+        "at w = 0 two blobs give exactly one outlier, where BBP puts it",
+        "G is positive semi-definite",
+        "rank(G) <= N (k - 1)",
+    ):
+        assert kinds[check] == "engine check"
+    assert kinds["R is small against lambda_max(H)"] == "finding"
+    assert kinds["the number of outliers equals the number of clusters"] == "finding"
