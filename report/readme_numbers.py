@@ -1,16 +1,12 @@
 """The numbers of the README's results paragraphs, read from the results of record.
 
-`report/record/` holds the small text artefacts of one default-config run of the blob
-experiments (`fig1.json`, `table1.csv`, `gd_vs_sgd.json`, `fig10.json`, `fig_ggn.json`,
-`summary.json`, `summary.md`), of one run of Figs. 3-6 (`mnist_fc.json`,
-`mnist_conv.json`; with `config/mnist-offline.yaml` on this machine), and the config those
-runs were made with (`config.yaml`, rule `config_used`): which runs Figs. 1 and 2 show is
-read from it, never assumed here. Each README block between `<!-- numbers: NAME -->` and
-`<!-- /numbers -->` is rendered from them, so the prose and the files cannot drift apart:
-a test checks the README against this.
+`report/record/` holds the small text artefacts (RECORDED) of one default-config run of the
+blob experiments, of one run of Figs. 3-6 (with `config/mnist-offline.yaml` here), and the
+config they were made with (`config.yaml`, rule `config_used`), from which the runs Figs. 1
+and 2 show are read. Each README block between `<!-- numbers: NAME -->` and
+`<!-- /numbers -->` is rendered from them; a test checks the README against this.
 
-    python report/readme_numbers.py --record results   # copy a fresh run's files (those it has,
-                                                       # with results/config.yaml)
+    python report/readme_numbers.py --record results   # copy a run's files, config.yaml too
     python report/readme_numbers.py --write            # rewrite the README's blocks
     python report/readme_numbers.py                    # check; exit 1 naming each stale block
 """
