@@ -143,13 +143,12 @@ def table1_vs_paper(record: Path) -> str:
         f"{name} ours {e['offset']:+d} in {e['rows']} of {e['of']}"
         for name, e in paper_comparison.offsets(rows).items()
     )
-    scale = [r["mean_ratio"] for r in rows]
-    with_cutoff = [r for r in rows if r["paper_cutoff"] is not None]
-    above = sum(r["paper_cutoff"] >= r["max"] for r in with_cutoff)
+    ratio = paper_comparison.scale(rows)
     return (
         f"On the paper's {len(rows)} rows: {scored}. The paper's columns read as {shifts}. "
-        f"Its mean eigenvalue is {min(scale):.1f} to {max(scale):.1f} times ours, and its "
-        f"cutoffs lie at or above our largest eigenvalue in {above} of {len(with_cutoff)} rows."
+        f"Its mean eigenvalue is {ratio['smallest']:.1f} to {ratio['largest']:.1f} times ours, "
+        f"and its cutoffs lie at or above our largest eigenvalue in {ratio['cutoffs_above_top']} "
+        f"of {ratio['cutoff_rows']} rows."
     )
 
 

@@ -45,17 +45,12 @@ def group_elbow_counts(
         groups.setdefault((key[0], key[1], key[3]), []).append(np.asarray(values))
     cutoffs = {group: spectrum.elbow(np.concatenate(members)).cutoff
                for group, members in groups.items()}  # fmt: skip
-    return {
-        key: {
-            "group_cutoff": cutoffs[(key[0], key[1], key[3])],
-            "group_heur": (
-                None
-                if cutoffs[(key[0], key[1], key[3])] is None
-                else int((np.asarray(values) > cutoffs[(key[0], key[1], key[3])]).sum())
-            ),
-        }
-        for key, values in spectra.items()
-    }
+    counts = {}
+    for key, values in spectra.items():
+        cutoff = cutoffs[(key[0], key[1], key[3])]
+        count = None if cutoff is None else int((np.asarray(values) > cutoff).sum())
+        counts[key] = {"group_cutoff": cutoff, "group_heur": count}
+    return counts
 
 
 def spectrum_near_k(eigenvalues: np.ndarray, n_classes: int) -> dict:
@@ -127,6 +122,21 @@ def hit_rates(rows: Sequence[Mapping]) -> dict:
             },
         }
     return rates
+
+
+def scale(rows: Sequence[Mapping]) -> dict:
+    """The paper's mean eigenvalue over ours: its range over the rows and over the GD rows
+    (None without any), and in how many rows with a paper cutoff it lies at or above our
+    largest eigenvalue."""
+    ratios = [r["mean_ratio"] for r in rows]
+    gd = [r["mean_ratio"] for r in rows if r["algorithm"] == "gd"]
+    with_cutoff = [r for r in rows if r["paper_cutoff"] is not None]
+    return {
+        "smallest": min(ratios), "largest": max(ratios),
+        "gd_smallest": min(gd, default=None), "gd_largest": max(gd, default=None),
+        "cutoff_rows": len(with_cutoff),
+        "cutoffs_above_top": sum(r["paper_cutoff"] >= r["max"] for r in with_cutoff),
+    }  # fmt: skip
 
 
 def offsets(rows: Sequence[Mapping]) -> dict:

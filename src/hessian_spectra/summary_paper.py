@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from . import paper
-from .paper_comparison import hit_rates, offsets
+from .paper_comparison import hit_rates, offsets, scale
 from .runs import BlobRun
 from .verdicts import Claims
 
@@ -52,11 +52,8 @@ def paper_rows_lines(claims: Claims, rows: Sequence[Mapping], near_k: Mapping) -
         f"{entry['of']} rows"
         for counter, entry in shifts.items()
     )
-    scale = np.array([r["mean_ratio"] for r in rows])
-    gd = np.array([r["mean_ratio"] for r in rows if r["algorithm"] == "gd"])
-    within = bool(np.all((scale <= SCALE_FACTOR_LIMIT) & (scale >= 1 / SCALE_FACTOR_LIMIT)))
-    with_cutoff = [r for r in rows if r["paper_cutoff"] is not None]
-    above_top = sum(r["paper_cutoff"] >= r["max"] for r in with_cutoff)
+    ratio = scale(rows)
+    within = 1 / SCALE_FACTOR_LIMIT <= ratio["smallest"] <= ratio["largest"] <= SCALE_FACTOR_LIMIT
     drops = [near_k[BlobRun(r["algorithm"], r["activation"], r["n_classes"], r["cov"]).name]
              for r in rows]  # fmt: skip
     after_k1 = sum(d["drop_after"] == r["n_classes"] - 1 for d, r in zip(drops, rows, strict=True))
@@ -74,17 +71,23 @@ def paper_rows_lines(claims: Claims, rows: Sequence[Mapping], near_k: Mapping) -
         f"Offsets between the columns: {shift_words or 'none'}; nobody states such a "
         "counting convention.",
         "",
-        f"The paper's mean eigenvalue is {scale.min():.2g} to {scale.max():.2g} times ours"
-        + (f" ({gd.min():.2g} to {gd.max():.2g} in its GD rows)" if gd.size else "")
+        f"The paper's mean eigenvalue is {ratio['smallest']:.2g} to {ratio['largest']:.2g} "
+        "times ours"
+        + (
+            f" ({ratio['gd_smallest']:.2g} to {ratio['gd_largest']:.2g} in its GD rows)"
+            if ratio["gd_smallest"] is not None
+            else ""
+        )
         + ", and its elbow cutoffs lie at or "
-        f"above our largest eigenvalue in {above_top} of {len(with_cutoff)} rows. Claim: the "
+        f"above our largest eigenvalue in {ratio['cutoffs_above_top']} of {ratio['cutoff_rows']} "
+        "rows. Claim: the "
         "scale of the spectrum reproduces: "
         + claims.decide(
             "the paper's scale of the spectrum reproduces (its mean eigenvalue within a "
             f"factor {SCALE_FACTOR_LIMIT:g} of ours)",
             within,
-            smallest=float(scale.min()),
-            largest=float(scale.max()),
+            smallest=ratio["smallest"],
+            largest=ratio["largest"],
             limit=SCALE_FACTOR_LIMIT,
         )
         + f" (test: paper / ours within a factor {SCALE_FACTOR_LIMIT:g} in every row). Where "
