@@ -236,9 +236,9 @@ class CifarPart:
         return cifar_trajectory(self.number)
 
 
-def cifar_trajectory(number_: int) -> str:
-    """The trajectory file of CIFAR-10 Part `number_` (1 or 2)."""
-    return f"results/cifar/part{number_}.h5"
+def cifar_trajectory(part: int) -> str:
+    """The trajectory file of CIFAR-10 Part `part` (1 or 2)."""
+    return f"results/cifar/part{part}.h5"
 
 
 def cifar_parts(config: Mapping) -> dict[str, CifarPart]:
