@@ -42,10 +42,14 @@ def seconds_per_step(model, device: torch.device, batch: int, rate: float, repea
     data = Split(torch.randn(n, 3072, device=device), torch.randint(0, 10, (n,), device=device))
     schedule = training.BatchSchedule(n, batch, seed=0, key=(1,))
 
+    def batch_loss(step: int) -> torch.Tensor:
+        indices = schedule.batch(step).to(device)
+        return F.cross_entropy(model(data.x[indices]), data.y[indices])
+
     def run(steps: range) -> None:
         training.sgd(
-            model, data, schedule, learning_rate=rate, steps=steps,
-            after_step=lambda step: False, run=f"benchmark, batch {batch}",
+            list(model.parameters()), batch_loss, learning_rate=rate, steps=steps,
+            after_step=lambda step: False, runs=["benchmark"], batch=str(batch),
         )  # fmt: skip
 
     run(range(1, 2))

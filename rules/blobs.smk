@@ -1,5 +1,6 @@
 # Gaussian-blob data and the training of the blob networks (Section 3.1, Appendix A).
-# A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread.
+# A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread;
+# a training job trains the runs of one {alg}-{act}-k{k} at every cov together.
 
 
 rule blobs_dataset:
@@ -20,13 +21,13 @@ rule blobs_dataset:
 
 
 rule train_sgd:
+    """One job per (activation, k): the runs at every cov, trained side by side."""
     input:
-        dataset="results/blobs/data/k{k}-cov{cov}.h5",
+        datasets=[run["dataset"] for run in training_job("sgd")],
     output:
-        **blob_checkpoints("sgd"),
-        history=training_file("sgd", "history.csv"),
+        training_outputs("sgd"),
     log:
-        f"results/logs/train/{training_run('sgd')}.log",
+        "results/logs/train/sgd-{act}-k{k}.log",
     conda:
         ENV
     threads: 1
@@ -34,20 +35,23 @@ rule train_sgd:
         mem_mb=2048,
         runtime=60,
     params:
-        run=training_run("sgd"),
+        runs=get_training_job("sgd"),
         training=plain(config["blobs"]["train"]["sgd"]),
         model=plain(config["blobs"]["model"]),
+        device=config["blobs"]["device"],
     script:
         "../workflow/scripts/train.py"
 
 
 use rule train_sgd as train_gd with:
+    input:
+        datasets=[run["dataset"] for run in training_job("gd")],
     output:
-        **blob_checkpoints("gd"),
-        history=training_file("gd", "history.csv"),
+        training_outputs("gd"),
     log:
-        f"results/logs/train/{training_run('gd')}.log",
+        "results/logs/train/gd-{act}-k{k}.log",
     params:
-        run=training_run("gd"),
+        runs=get_training_job("gd"),
         training=plain(config["blobs"]["train"]["gd"]),
         model=plain(config["blobs"]["model"]),
+        device=config["blobs"]["device"],

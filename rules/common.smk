@@ -67,20 +67,34 @@ def blob_log(rule, name="{point}"):
     return f"results/logs/{rule}/{BLOB_RUN}-{name}.log"
 
 
-def training_run(algorithm):
-    """BLOB_RUN with the algorithm filled in: each training rule is one algorithm's."""
-    return BLOB_RUN.replace("{alg}", algorithm)
+BLOB_COVS = tuple(runs.training_covs(config))
 
 
-def training_file(algorithm, name):
-    return f"results/blobs/runs/{training_run(algorithm)}/{name}"
-
-
-def blob_checkpoints(algorithm):
-    """Named outputs of a training run: init, step<N> for each checkpoint step, final."""
+def training_job(algorithm, activation="{act}", n_classes="{k}"):
+    """The runs one training job of `algorithm` trains together (runs.TrainingBatch), each
+    with its dataset, checkpoints (init, step<N>, final) and history: as patterns of the
+    wildcards act and k (outputs), or a batch's own files (params)."""
     steps = config["blobs"]["train"][algorithm]["checkpoint_steps"]
     names = ["init", *(f"step{step}" for step in steps), "final"]
-    return {name: training_file(algorithm, f"checkpoints/{name}.pt") for name in names}
+    batch = runs.TrainingBatch(algorithm, activation, n_classes, BLOB_COVS)
+    return [
+        {
+            "run": run.name,
+            "dataset": f"results/blobs/data/{run.data}.h5",
+            "checkpoints": {n: run.file("runs", f"checkpoints/{n}.pt") for n in names},
+            "history": run.file("runs", "history.csv"),
+        }
+        for run in batch.runs
+    ]
+
+
+def training_outputs(algorithm):
+    jobs = training_job(algorithm)
+    return [p for run in jobs for p in (*run["checkpoints"].values(), run["history"])]
+
+
+def get_training_job(algorithm):
+    return lambda wildcards: training_job(algorithm, wildcards.act, int(wildcards.k))
 
 
 def get_hessian_parts(wildcards):

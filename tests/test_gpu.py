@@ -13,7 +13,8 @@ from hessian_spectra import basin, blobs, eigensolvers, models, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.resources import spectrum_plan
-from hessian_spectra.split import Split
+from hessian_spectra.split import Split, to_splits
+from hessian_spectra.stacks import MLPStack, ModuleStack
 from hessian_spectra.steps import cifar as cifar_steps
 from hessian_spectra.steps.datasets import make_dataset
 from hessian_spectra.steps.hessian import build_hessian, compute_spectrum
@@ -110,14 +111,41 @@ def test_float64_training_agrees():
         model.to(device)
         train_split, test_split = mnist_like(100, 0).to(device), mnist_like(50, 1).to(device)
         train(
-            model,
-            train_split,
-            test_split,
+            ModuleStack(model),
+            Split.stacked([train_split]),
+            Split.stacked([test_split]),
             settings,
-            run="gpu-check",
-            on_checkpoint=lambda name, step, theta: None,
+            runs=["gpu-check"],
+            on_checkpoint=lambda *checkpoint: None,
         )
         ends.append(FlatModel(model).flatten().cpu())
+    assert torch.allclose(ends[1], ends[0], rtol=0, atol=1e-10 * ends[0].abs().max())
+
+
+def test_stacked_blob_training_agrees():
+    """Blob runs trained side by side (blobs.device: auto) on the GPU follow the CPU's."""
+    settings = TrainSettings(learning_rate=0.1, steps=200, batch_size=10, log_every=50, seed=0)
+    spec = models.mlp_spec(8, [6, 5], 3, "tanh")
+    model = models.build_model(spec)
+    models.initialise(model, weight_std=0.1, generator=torch.Generator().manual_seed(0))
+    data = []
+    for cov in (1.0, 10.0):
+        arrays, _ = blobs.gaussian_blobs(
+            n_classes=3, dim=8, n_train=60, n_test=60, cov=cov, center_box=(-10, 10), seed=0
+        )
+        data.append(to_splits(arrays))
+    ends = []
+    for device in ("cpu", CUDA):
+        stack = MLPStack(spec, [FlatModel(model).flatten().to(device)] * 2)
+        train(
+            stack,
+            Split.stacked([train for train, _ in data]).to(device),
+            Split.stacked([test for _, test in data]).to(device),
+            settings,
+            runs=["cov 1", "cov 10"],
+            on_checkpoint=lambda *checkpoint: None,
+        )
+        ends.append(torch.stack([stack.flat(0), stack.flat(1)]).cpu())
     assert torch.allclose(ends[1], ends[0], rtol=0, atol=1e-10 * ends[0].abs().max())
 
 

@@ -1,5 +1,5 @@
 """The one SGD loop: its batch schedules, reproducibility, checkpoints, the divergence
-guard."""
+guard, and runs trained side by side in a stack equal to the runs trained alone."""
 
 from __future__ import annotations
 
@@ -7,32 +7,58 @@ import pytest
 import torch
 
 from hessian_spectra import blobs, models
-from hessian_spectra.split import to_splits
+from hessian_spectra.split import Split, to_splits
+from hessian_spectra.stacks import MLPStack, ModuleStack
 from hessian_spectra.training import BatchSchedule, TrainingDiverged, TrainSettings, train
 
 
-def setup(seed=0, activation="tanh"):
+def splits(cov=1.0):
     arrays, _ = blobs.gaussian_blobs(
-        n_classes=3, dim=6, n_train=60, n_test=30, cov=1.0, center_box=(-10.0, 10.0), seed=0
+        n_classes=3, dim=6, n_train=60, n_test=30, cov=cov, center_box=(-10.0, 10.0), seed=0
     )
-    train_split, test_split = to_splits(arrays)
+    return to_splits(arrays)
+
+
+def setup(seed=0, activation="tanh"):
+    train_split, test_split = splits()
     model = models.build_model(models.mlp_spec(6, [5, 4], 3, activation))
     models.initialise(model, weight_std=0.1, generator=torch.Generator().manual_seed(seed))
     return model, train_split, test_split
 
 
 def run(settings, seed=0, activation="tanh"):
+    """One net trained as its module; its history and its checkpoints by name."""
     model, train_split, test_split = setup(seed, activation)
     saved = {}
-    history = train(
-        model,
-        train_split,
-        test_split,
+    (history,) = train(
+        ModuleStack(model),
+        Split.stacked([train_split]),
+        Split.stacked([test_split]),
         settings,
-        run="unit",
-        on_checkpoint=lambda name, step, p: saved.update({name: (step, p)}),
+        runs=["unit"],
+        on_checkpoint=lambda _, name, step, p: saved.update({name: (step, p)}),
     )
     return history, saved
+
+
+def run_stack(settings, covs, activation="tanh"):
+    """Nets from one initialisation, one per cov, trained side by side in an MLPStack;
+    their histories and their checkpoints by (run, name)."""
+    model, _, _ = setup(activation=activation)
+    data = [splits(cov) for cov in covs]
+    saved = {}
+    histories = train(
+        MLPStack(
+            models.mlp_spec(6, [5, 4], 3, activation),
+            [models.FlatModel(model).flatten()] * len(covs),
+        ),
+        Split.stacked([train for train, _ in data]),
+        Split.stacked([test for _, test in data]),
+        settings,
+        runs=[f"cov {cov}" for cov in covs],
+        on_checkpoint=lambda index, name, step, p: saved.update({(covs[index], name): (step, p)}),
+    )
+    return histories, saved
 
 
 SGD = TrainSettings(
@@ -78,6 +104,51 @@ def test_diverging_run_names_the_run_and_the_step():
         r"step \d+ \(batch full, learning rate 1e\+100\)",
     ):
         run(settings, activation="relu")
+
+
+GD_STACKED = TrainSettings(
+    learning_rate=0.5, steps=5000, batch_size=None, log_every=10, seed=0,
+    gradient_tolerance=1e-2, checkpoint_steps=(20,),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("settings", [GD_STACKED, SGD], ids=["gd", "sgd"])
+def test_runs_trained_in_a_stack_equal_the_runs_trained_alone(settings):
+    """Each run of a stack follows its own loss and stops by its own rule, while the
+    others go on: its history and checkpoints are those of the run trained alone."""
+    covs = (1.0, 3.0, 10.0)
+    together, saved = run_stack(settings, covs)
+    for index, cov in enumerate(covs):
+        (alone,), saved_alone = run_stack(settings, (cov,))
+        assert [row["step"] for row in together[index]] == [row["step"] for row in alone]
+        for name in ("init", "step20" if settings is GD_STACKED else "step80", "final"):
+            step, theta = saved[(cov, name)]
+            assert step == saved_alone[(cov, name)][0]
+            torch.testing.assert_close(theta, saved_alone[(cov, name)][1], rtol=1e-13, atol=0)
+        for row, row_alone in zip(together[index], alone, strict=True):
+            assert row == pytest.approx(row_alone, rel=1e-12)
+    if settings is GD_STACKED:
+        stops = {cov: saved[(cov, "final")][0] for cov in covs}
+        assert len(set(stops.values())) == len(covs), f"the runs should stop apart: {stops}"
+
+
+def test_a_stacked_net_is_the_module():
+    """An MLPStack of one run computes the logits and gradient of the module it stacks."""
+    model, train_split, _ = setup(activation="relu")
+    stack = MLPStack(models.mlp_spec(6, [5, 4], 3, "relu"), [models.FlatModel(model).flatten()])
+    torch.testing.assert_close(
+        stack.logits(train_split.x[None])[0], model(train_split.x), rtol=1e-14, atol=1e-15
+    )
+    data = Split.stacked([train_split])
+    assert stack.gradient_norms(data.x, data.y) == pytest.approx(
+        ModuleStack(model).gradient_norms(data.x, data.y), rel=1e-13
+    )
+
+
+def test_a_diverging_run_of_a_stack_is_named():
+    settings = TrainSettings(learning_rate=1e100, steps=50, batch_size=None, log_every=10, seed=0)
+    with pytest.raises(TrainingDiverged, match=r"cov 1.0: the training loss became nan"):
+        run_stack(settings, (1.0, 10.0), activation="relu")
 
 
 def test_checkpoint_after_an_early_stop_is_an_error():

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
@@ -81,16 +82,22 @@ def train_part(
         on_record(index, step, parameters_to_vector(model.parameters()).detach(), metrics)
         return False
 
+    schedule = training.BatchSchedule(
+        len(train), settings.batch_size, settings.seed, key=(settings.part,)
+    )
+
+    def batch_loss(step: int) -> torch.Tensor:
+        batch = schedule.batch(step).to(train.x.device)
+        return F.cross_entropy(model(train.x[batch]), train.y[batch])
+
     training.sgd(
-        model,
-        train,
-        training.BatchSchedule(
-            len(train), settings.batch_size, settings.seed, key=(settings.part,)
-        ),
+        list(model.parameters()),
+        batch_loss,
         learning_rate=settings.learning_rate,
         steps=range(first_record * settings.steps_per_record + 1, settings.steps + 1),
         after_step=after_step,
-        run=f"CIFAR-10 part {settings.part}",
+        runs=[f"CIFAR-10 part {settings.part}"],
+        batch=str(settings.batch_size),
         remedy="lower cifar.train.learning_rate",
     )
 

@@ -22,6 +22,12 @@ class Split:
     def to(self, device: torch.device | str) -> Split:
         return Split(self.x.to(device), self.y.to(device))
 
+    @staticmethod
+    def stacked(splits: list[Split]) -> Split:
+        """Splits of equal size as one, with a leading run axis: the data of a stack of
+        runs (`stacks`), run r's in row r."""
+        return Split(torch.stack([s.x for s in splits]), torch.stack([s.y for s in splits]))
+
 
 def to_splits(arrays: dict[str, np.ndarray]) -> tuple[Split, Split]:
     """Train and test splits as float64 / int64 tensors."""

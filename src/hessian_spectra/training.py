@@ -2,15 +2,16 @@
 rate, no momentum, counted in steps (iterations, not epochs), over a seeded batch schedule,
 with a callback after every step for records and checkpoints.
 
-`train` runs it for the blob and MNIST-1K networks (an evaluation history and checkpoints
-at chosen steps); `basin.train_part` for the CIFAR-10 LB -> SB parts (a record every fixed
-number of steps).
+`train` runs it for a stack of runs (`stacks`: the blob runs of one shape side by side, or
+one MNIST-1K net), each with an evaluation history, its checkpoints at chosen steps and
+its own stopping rule; `basin.train_part` for the CIFAR-10 LB -> SB parts (a record every
+fixed number of steps).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import FlatModel
 from .split import Split
 
 LOG = logging.getLogger(__name__)
@@ -98,31 +98,36 @@ def evaluate(model: nn.Module, data: Split, batch_size: int | None = None) -> tu
 
 
 def sgd(
-    model: nn.Module,
-    train_data: Split,
-    schedule: BatchSchedule,
+    parameters: Sequence[torch.Tensor],
+    batch_losses: Callable[[int], torch.Tensor],
     *,
     learning_rate: float,
     steps: Iterable[int],
     after_step: Callable[[int], bool],
-    run: str,
+    runs: Sequence[str],
+    batch: str,
     remedy: str = "lower the learning rate",
 ) -> int:
-    """SGD on `model` in place over `steps`; `after_step(step)` runs after each step and
-    stops the run by returning True. Returns the last step taken. A NaN or infinite batch
-    loss raises TrainingDiverged naming the run, the step and `remedy`."""
-    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    """SGD on `parameters` in place over `steps`. `batch_losses(step)` returns the loss of
+    each run on its batch of `step` (one value per name in `runs`); their sum is
+    minimised, so each run follows the gradient of its own loss. `after_step(step)` runs
+    after each step and stops the loop by returning True. Returns the last step taken. A
+    NaN or infinite loss raises TrainingDiverged naming the runs, the step, the `batch`
+    (in words) and `remedy`."""
+    optimizer = torch.optim.SGD(parameters, lr=learning_rate)
     step = 0
     for step in steps:
-        batch = schedule.batch(step).to(train_data.x.device)
         optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(train_data.x[batch]), train_data.y[batch])
-        if not torch.isfinite(loss):
+        losses = batch_losses(step).reshape(-1)
+        finite = torch.isfinite(losses)
+        if not finite.all():
+            bad = [(run, loss) for run, loss, ok in zip(runs, losses.tolist(), finite.tolist(),
+                                                        strict=True) if not ok]  # fmt: skip
             raise TrainingDiverged(
-                f"{run}: the training loss became {loss.item()} at step {step} (batch "
-                f"{schedule.batch_size or 'full'}, learning rate {learning_rate}); {remedy}"
+                "; ".join(f"{run}: the training loss became {loss}" for run, loss in bad)
+                + f" at step {step} (batch {batch}, learning rate {learning_rate}); {remedy}"
             )
-        loss.backward()
+        losses.sum().backward()
         optimizer.step()
         if after_step(step):
             break
@@ -155,72 +160,99 @@ class TrainSettings:
         return cls(**fields)
 
 
-def _full_gradient_norm(model: nn.Module, data: Split) -> float:
-    model.zero_grad(set_to_none=True)
-    F.cross_entropy(model(data.x), data.y).backward()
-    norm = torch.sqrt(sum((p.grad**2).sum() for p in model.parameters())).item()
-    model.zero_grad(set_to_none=True)
-    return norm
-
-
 def train(
-    model: nn.Module,
+    stack,
     train_data: Split,
     test_data: Split,
     settings: TrainSettings,
     *,
-    run: str,
-    on_checkpoint: Callable[[str, int, torch.Tensor], None],
-) -> list[dict]:
-    """Train a blob or MNIST network in place and return its evaluation history.
+    runs: Sequence[str],
+    on_checkpoint: Callable[[int, str, int, torch.Tensor], None],
+) -> list[list[dict]]:
+    """Train the runs of `stack` (a `stacks.MLPStack` or `stacks.ModuleStack`) together,
+    on data of shape (R, n, ...), and return each run's evaluation history.
 
-    `on_checkpoint(name, step, parameters)` is called with name "init" at step 0,
-    "step<N>" at every step N in `settings.checkpoint_steps`, and "final" at the last
-    step.
+    Every run is evaluated every `log_every` steps and stops on its own: at the first
+    evaluation whose gradient norm is below `settings.gradient_tolerance`, or at
+    `settings.steps`; the others go on without it. `on_checkpoint(run_index, name, step,
+    parameters)` is called with name "init" at step 0, "step<N>" at every step N in
+    `settings.checkpoint_steps`, and "final" at the run's last step.
     """
-    flat = FlatModel(model)
-    history: list[dict] = []
+    live = list(range(len(runs)))  # the runs still training, in the stack's order
+    histories: list[list[dict]] = [[] for _ in runs]
+    schedule = BatchSchedule(train_data.x.shape[1], settings.batch_size, settings.seed)
+    words = str(schedule.batch_size or "full")
 
-    def record(step: int) -> float:
-        train_loss, train_accuracy = evaluate(model, train_data)
-        test_loss, test_accuracy = evaluate(model, test_data)
-        norm = _full_gradient_norm(model, train_data)
-        values = (step, train_loss, train_accuracy, test_loss, test_accuracy, norm)
-        history.append(dict(zip(HISTORY_FIELDS, values, strict=True)))
-        LOG.info(
-            "%s step %d: train loss %.6g acc %.4f, test loss %.6g acc %.4f, |grad| %.3e",
-            run, *values,
-        )  # fmt: skip
-        return norm
+    def record(step: int) -> list[float]:
+        train_metrics = stack.metrics(train_data.x, train_data.y)
+        test_metrics = stack.metrics(test_data.x, test_data.y)
+        norms = stack.gradient_norms(train_data.x, train_data.y)
+        for run, metrics in zip(live, zip(train_metrics, test_metrics, norms, strict=True),
+                                strict=True):  # fmt: skip
+            (train_loss, train_accuracy), (test_loss, test_accuracy), norm = metrics
+            values = (step, train_loss, train_accuracy, test_loss, test_accuracy, norm)
+            histories[run].append(dict(zip(HISTORY_FIELDS, values, strict=True)))
+            LOG.info(
+                "%s step %d: train loss %.6g acc %.4f, test loss %.6g acc %.4f, |grad| %.3e",
+                runs[run], *values,
+            )  # fmt: skip
+        return norms
+
+    def batch_losses(step: int) -> torch.Tensor:
+        indices = schedule.batch(step).to(train_data.x.device)
+        return stack.losses(train_data.x[:, indices], train_data.y[:, indices])
+
+    stopping: list[int] = []  # positions in `live` of the runs that stop at this step
 
     def after_step(step: int) -> bool:
         if step in settings.checkpoint_steps:
-            on_checkpoint(f"step{step}", step, flat.flatten())
+            for position, run in enumerate(live):
+                on_checkpoint(run, f"step{step}", step, stack.flat(position))
         if step % settings.log_every and step != settings.steps:
             return False
-        norm, tolerance = record(step), settings.gradient_tolerance
-        if tolerance is not None and norm < tolerance and step < settings.steps:
-            LOG.info(
-                "%s: gradient norm %.3e < %.1e, stopping at step %d", run, norm, tolerance, step
-            )
-            return True
-        return False
+        tolerance = settings.gradient_tolerance
+        for position, norm in enumerate(record(step)):
+            if step == settings.steps or (tolerance is not None and norm < tolerance):
+                stopping.append(position)
+        return bool(stopping)
 
     record(0)
-    on_checkpoint("init", 0, flat.flatten())
-    last = sgd(
-        model,
-        train_data,
-        BatchSchedule(len(train_data), settings.batch_size, settings.seed),
-        learning_rate=settings.learning_rate,
-        steps=range(1, settings.steps + 1),
-        after_step=after_step,
-        run=f"run {run}",
-    )
-    later = [s for s in settings.checkpoint_steps if s > last]
+    for position, run in enumerate(live):
+        on_checkpoint(run, "init", 0, stack.flat(position))
+    step = 0
+    while live:
+        stopping.clear()
+        step = sgd(
+            stack.parameters(), batch_losses, learning_rate=settings.learning_rate,
+            steps=range(step + 1, settings.steps + 1), after_step=after_step,
+            runs=[f"run {runs[run]}" for run in live], batch=words,
+        )  # fmt: skip
+        if step >= settings.steps:
+            stopping[:] = range(len(live))
+        for position in stopping:
+            _stop(runs[live[position]], step, settings)
+            on_checkpoint(live[position], "final", step, stack.flat(position))
+        going_on = [position for position in range(len(live)) if position not in stopping]
+        if going_on:
+            stack.keep(going_on)
+            train_data, test_data = _select(train_data, going_on), _select(test_data, going_on)
+        live = [live[position] for position in going_on]
+    return histories
+
+
+def _stop(run: str, step: int, settings: TrainSettings) -> None:
+    later = [s for s in settings.checkpoint_steps if s > step]
     if later:
         raise ValueError(
-            f"run {run} stopped at step {last}, before the requested checkpoint steps {later}"
+            f"run {run} stopped at step {step}, before the requested checkpoint steps {later}"
         )
-    on_checkpoint("final", last, flat.flatten())
-    return history
+    if step < settings.steps:
+        LOG.info(
+            "%s: gradient norm below %.1e, stopping at step %d",
+            run, settings.gradient_tolerance, step,
+        )  # fmt: skip
+
+
+def _select(data: Split, positions: list[int]) -> Split:
+    rows = torch.as_tensor(positions, dtype=torch.long, device=data.x.device)
+    return Split(data.x[rows], data.y[rows])

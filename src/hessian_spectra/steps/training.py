@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 
 from .. import jobs, models, storage, training
-from ..split import to_splits
+from ..split import Split, to_splits
+from ..stacks import MLPStack, ModuleStack
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -26,41 +27,91 @@ def train_run(
     settings: training.TrainSettings,
     device: str = "cpu",
 ) -> None:
-    """Train one network on one dataset and save its checkpoints and evaluation history.
+    """Train one network (an MNIST-1K net) on one dataset and save its checkpoints and
+    evaluation history.
 
     `checkpoints` maps each checkpoint the settings ask for ("init", "step<N>" for every
     N in `settings.checkpoint_steps`, "final") to its path. `architecture` is {"kind":
     "mlp", "hidden": [...], "activation": ...} or {"kind": "convnet", "activation": ...};
     `device` is "cpu", "cuda" or "auto".
     """
+    train_runs(
+        [{"run": run, "dataset": dataset, "checkpoints": checkpoints, "history": history}],
+        architecture=architecture,
+        init_std=init_std,
+        settings=settings,
+        device=device,
+        stacked=False,
+    )
+
+
+def train_runs(
+    runs: Sequence[Mapping],
+    *,
+    architecture: Mapping,
+    init_std: float | None,
+    settings: training.TrainSettings,
+    device: str = "cpu",
+    stacked: bool = True,
+) -> None:
+    """Train runs of one architecture and settings side by side (`stacks.MLPStack`;
+    `stacked` False trains a single run as its module, the MNIST-1K nets), and save each
+    run's checkpoints and evaluation history.
+
+    Each of `runs` is {"run": name, "dataset": path, "checkpoints": {checkpoint name:
+    path}, "history": path}; every run is initialised from `settings.seed`. A run trained
+    here equals the run trained alone, to float64 round-off.
+    """
     expected = {"init", *(f"step{step}" for step in settings.checkpoint_steps), "final"}
-    if set(checkpoints) != expected:
-        raise ValueError(
-            f"run {run}: the checkpoints {sorted(checkpoints)} do not match those its "
-            f"settings ask for, {sorted(expected)}"
-        )
-    arrays, attrs = storage.read_arrays(dataset)
-    train_split, test_split = to_splits(arrays)
-    spec = models.spec_for(dict(architecture), train_split.x.shape[1], attrs["n_classes"])
-    model = models.build_model(spec)
-    models.initialise(
-        model, weight_std=init_std, generator=torch.Generator().manual_seed(settings.seed)
-    )
+    for run in runs:
+        if set(run["checkpoints"]) != expected:
+            raise ValueError(
+                f"run {run['run']}: the checkpoints {sorted(run['checkpoints'])} do not match "
+                f"those its settings ask for, {sorted(expected)}"
+            )
     target = jobs.resolve_device(device)
-    model.to(target)
-    train_split, test_split = train_split.to(target), test_split.to(target)
+    splits, specs, thetas = [], [], []
+    for run in runs:
+        arrays, attrs = storage.read_arrays(run["dataset"])
+        train_split, test_split = to_splits(arrays)
+        spec = models.spec_for(dict(architecture), train_split.x.shape[1], attrs["n_classes"])
+        model = models.build_model(spec)
+        models.initialise(
+            model, weight_std=init_std, generator=torch.Generator().manual_seed(settings.seed)
+        )
+        splits.append((train_split, test_split))
+        specs.append(spec)
+        thetas.append(models.FlatModel(model).flatten())
+    if any(spec != specs[0] for spec in specs):
+        raise ValueError(f"runs trained together need one architecture, got {specs}")
+    spec = specs[0]
+    if stacked:
+        stack = MLPStack(spec, [theta.to(target) for theta in thetas])
+    elif len(runs) == 1:
+        model = models.build_model(spec)
+        models.FlatModel(model).load(thetas[0])
+        stack = ModuleStack(model.to(target))
+    else:
+        raise ValueError(f"{len(runs)} runs trained together must be stacked")
+    train_data = Split.stacked([train for train, _ in splits]).to(target)
+    test_data = Split.stacked([test for _, test in splits]).to(target)
+    names = [run["run"] for run in runs]
     LOG.info(
-        "%s: M = %d parameters, N = %d training samples, %s",
-        run,
-        sum(p.numel() for p in model.parameters()),
-        len(train_split),
-        settings,
-    )
+        "%s: M = %d parameters, N = %d training samples, on %s, %s",
+        ", ".join(names), len(thetas[0]), train_data.x.shape[1], target, settings,
+    )  # fmt: skip
 
-    def save(name: str, step: int, parameters: torch.Tensor) -> None:
+    def save(index: int, name: str, step: int, parameters: torch.Tensor) -> None:
         storage.save_checkpoint(
-            checkpoints[name], parameters=parameters, step=step, run=run, model=spec
+            runs[index]["checkpoints"][name],
+            parameters=parameters.cpu(),
+            step=step,
+            run=names[index],
+            model=spec,
         )
 
-    rows = training.train(model, train_split, test_split, settings, run=run, on_checkpoint=save)
-    storage.write_rows(history, rows, training.HISTORY_FIELDS)
+    histories = training.train(
+        stack, train_data, test_data, settings, runs=names, on_checkpoint=save
+    )
+    for run, rows in zip(runs, histories, strict=True):
+        storage.write_rows(run["history"], rows, training.HISTORY_FIELDS)
