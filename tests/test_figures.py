@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -17,3 +18,69 @@ def test_fig2_draws_any_top_even_at_or_below_the_count_above_the_gap(top):
     right = figure.axes[1]
     assert len(right.lines[0].get_xdata()) == min(top, values.size)
     assert (len(right.lines) == 2) == (top > 5)  # the gap bar, where the gap is shown
+
+
+def _gap_spectrum(count: int, bulk_top: float, size: int = 300) -> np.ndarray:
+    """A bulk from 0 to `bulk_top` and `count` outliers 20 times higher, above the gap."""
+    bulk = np.sort(np.random.default_rng(count).uniform(-1e-4, bulk_top, size - count))
+    return np.concatenate([bulk, 20 * bulk_top * (1 + 0.1 * np.arange(count))])
+
+
+def _overlapping(boxes) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].overlaps(boxes[j])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ks", "counts", "bulk_tops"),
+    [
+        # The paper's k with small counts: labels beside the bars printed over each other
+        # here ("kk = 5020:12").
+        ([2, 5, 10, 20, 50], [2, 5, 3, 2, 1], [1e-3, 1e-3, 1e-3, 1e-3, 1.3e-3]),
+        (range(20, 45), [1 + i % 3 for i in range(25)], np.geomspace(1e-3, 3e-3, 25)),
+        ([3, 3, 3, 3], [3, 3, 3, 3], [1e-3] * 4),  # equal bars
+    ],
+    ids=["paper", "25 close", "equal"],
+)
+def test_fig2_count_labels_never_overlap(ks, counts, bulk_tops):
+    """Each run's count is one label ("k = 50: 1 above the gap"); as drawn, no two labels'
+    boxes meet, however close the bars."""
+    spectra = {
+        f"k = {k} (run {i})": _gap_spectrum(count, top)
+        for i, (k, count, top) in enumerate(zip(ks, counts, bulk_tops, strict=True))
+    }
+    figure = plotting.spectra_with_gap(spectra, top=80, title="t")
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    texts = [text for legend in figure.legends for text in legend.get_texts()]
+    texts += [text for ax in figure.axes for text in ax.texts]
+    expected = [
+        f"{name}: {count} above the gap" for name, count in zip(spectra, counts, strict=True)
+    ]
+    assert sorted(text.get_text() for text in texts) == sorted(expected)
+    assert _overlapping([text.get_window_extent(renderer) for text in texts]) == []
+    assert len(figure.axes[1].lines) == 2 * len(spectra)  # every gap barred on the right
+    plt.close(figure)
+
+
+def test_fig1_counts_negative_eigenvalues_beyond_the_round_off_floor():
+    """The inset counts only the values below minus M eps max|lambda| (as fig1.json and
+    the README do), not those round-off puts just below zero, and says so."""
+    size = 1000
+    floor = size * np.finfo(np.float64).eps * 2.0  # max|lambda| = 2
+    values = np.zeros(size)
+    values[-1] = 2.0
+    values[:7] = -10 * floor  # real negatives, beyond the floor
+    values[7:30] = -0.5 * floor  # inside the floor: round-off, not counted
+    values[30:40] = 0.5 * floor
+    figure = plotting.initial_and_final_spectra(values, values, title="t")
+    for ax in figure.axes:
+        (inset,) = ax.texts
+        assert "7 of 1,000 below -floor" in inset.get_text()
+        assert f"round-off floor M eps max|λ| = {floor:.1e}" in inset.get_text()
+        assert "30" not in inset.get_text()
+    plt.close(figure)

@@ -2,7 +2,7 @@
 
 The paper plots eigenvalues against their order (rank), which shows the degeneracy of the
 bulk and the outliers in one picture; every figure here does the same (CIFAR-10's Figs. 7-9
-are in `plotting_cifar`)."""
+are in `plotting_cifar`, Fig. 10 in `plotting_logistic`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .spectrum import count_above_largest_gap  # noqa: E402
+from .spectrum import count_above_largest_gap, round_off_floor  # noqa: E402
+from .spectrum import negative_eigenvalues as real_negatives  # noqa: E402
 from .storage import atomic_path  # noqa: E402
 
 RANK_LABEL = "Rank of the eigenvalue"
@@ -38,15 +39,26 @@ def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
     plt.close(fig)
 
 
-def _rank_axis(ax: plt.Axes, label: str) -> None:
+def rank_axis(ax: plt.Axes, label: str) -> None:
     """An x axis of eigenvalue ranks: labelled, with whole-number ticks only."""
     ax.set_xlabel(label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _ordered(ax: plt.Axes, eigenvalues: np.ndarray, **style) -> None:
+def ordered(ax: plt.Axes, eigenvalues: np.ndarray, **style) -> None:
     values = np.sort(eigenvalues)
     ax.plot(np.arange(1, values.size + 1), values, **style)
+
+
+def _negative_line(values: np.ndarray) -> str:
+    """Fig. 1's count of negative eigenvalues: those below minus the float64 round-off floor
+    M eps max|lambda|, as `steps.figures.figure_initial_and_final` records them (the
+    README's number); the raw count of values below 0 moves with round-off."""
+    floor = round_off_floor(values)
+    counted = real_negatives(values, floor, values.size)["negative_count"]
+    return (
+        f"{counted:,} of {values.size:,} below -floor\n(round-off floor M eps max|λ| = {floor:.1e})"
+    )
 
 
 def initial_and_final_spectra(initial: np.ndarray, final: np.ndarray, *, title: str) -> plt.Figure:
@@ -56,14 +68,13 @@ def initial_and_final_spectra(initial: np.ndarray, final: np.ndarray, *, title: 
     for ax, values, name in zip(
         axes, (initial, final), ("Initial point", "End of GD"), strict=True
     ):
-        _ordered(ax, values, marker=".", markersize=2, linewidth=0.8)
+        ordered(ax, values, marker=".", markersize=2, linewidth=0.8)
         ax.set_title(name)
-        _rank_axis(ax, RANK_LABEL)
+        rank_axis(ax, RANK_LABEL)
         ax.text(
             0.03,
             0.95,
-            f"largest {values.max():.3g}\nsmallest {values.min():.3g}\n"
-            f"{int((values < 0).sum())} of {values.size} negative",
+            f"largest {values.max():.3g}\nsmallest {values.min():.3g}\n{_negative_line(values)}",
             transform=ax.transAxes,
             va="top",
             fontsize=8,
@@ -78,12 +89,14 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
     """Fig. 2: ordered spectra, one series each, with the count above the largest gap.
 
     Left: every eigenvalue against its rank. Right: the `top` largest on a log scale,
-    ranked from the top, with a marker on the first eigenvalue below the largest gap when
-    that gap is among them (the legend on the left gives every count).
+    ranked from the top, with a bar in the series' colour across the largest gap when that
+    gap is among them (the bar stands at rank count + 0.5). One legend beside the panels
+    gives every count: its entries are stacked, so they never overlap, whatever the k
+    (labels placed beside the bars printed over each other when bars were close).
     """
     apply_style()
     fig, (full_ax, top_ax) = plt.subplots(1, 2, figsize=(10, 4.0), layout="constrained")
-    for series, (label, values) in enumerate(spectra.items()):
+    for label, values in spectra.items():
         values = np.sort(values)
         above = count_above_largest_gap(values)
         (line,) = full_ax.plot(
@@ -112,93 +125,21 @@ def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str)
                 alpha=0.8,
                 solid_capstyle="butt",
             )
-            top_ax.annotate(  # beside the bar's middle; series apart, so labels do not overlap
-                f"{label}: {above}",
-                (above + 0.5, float(np.sqrt(largest[above] * largest[above - 1]))),
-                textcoords="offset points",
-                xytext=(6, -10 * series),
-                va="center",
-                fontsize=8,
-                color=line.get_color(),
-            )
-    _rank_axis(full_ax, RANK_LABEL)
+    rank_axis(full_ax, RANK_LABEL)
     full_ax.set_ylabel(EIGENVALUE_LABEL)
     full_ax.set_title("Whole spectrum")
-    full_ax.legend(fontsize=8)
+    handles, labels = full_ax.get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="outside right upper",
+        fontsize=8,
+        ncols=max(1, -(-len(labels) // 20)),  # columns of at most 20 entries
+    )
     top_ax.set_yscale("log")
-    _rank_axis(top_ax, f"{RANK_LABEL} (from the largest)")
+    rank_axis(top_ax, f"{RANK_LABEL} (from the largest)")
     top_ax.set_title(f"Largest {top}; the bar marks the largest gap")
     fig.suptitle(title)
-    return fig
-
-
-def logistic_regression_spectra(single_blobs, two_blobs) -> plt.Figure:
-    """Fig. 10: single-blob spectra against Marchenko-Pastur; two blobs give one outlier.
-
-    `single_blobs` are `logistic.SingleBlob` results (top row, one panel each: histogram
-    of the non-zero eigenvalues, MP density scaled to the same mass); `two_blobs` are
-    `logistic.TwoBlobs` results (bottom row: ordered eigenvalues with the BBP prediction).
-    """
-    from .random_matrix import marchenko_pastur_density, marchenko_pastur_edges
-
-    apply_style()
-    columns = max(len(single_blobs), len(two_blobs))
-    fig, panels = plt.subplots(
-        2, columns, figsize=(3.2 * columns, 6.6), layout="constrained", squeeze=False
-    )
-    axes = panels[0]
-    for ax in [*panels[0][len(single_blobs) :], *panels[1][len(two_blobs) :]]:
-        ax.set_visible(False)
-    for ax, result in zip(axes, single_blobs, strict=False):
-        values = result.eigenvalues
-        nonzero = values[np.abs(values) > 1e-9 * np.abs(values).max()]
-        low, high = marchenko_pastur_edges(result.alpha, result.variance)
-        heights, _, _ = ax.hist(nonzero, bins=30, density=True, alpha=0.6, label="Hessian")
-        ax.set_ylim(0, 1.4 * heights.max())  # at alpha = 1 the density diverges at zero
-        grid = np.linspace(max(low, 1e-6 * high), high, 400)
-        # The histogram shows only the non-zero part: rescale the density to unit mass.
-        mass = min(1.0, 1.0 / result.alpha)
-        ax.plot(
-            grid,
-            marchenko_pastur_density(grid, result.alpha, result.variance) / mass,
-            color="black",
-            linewidth=1.2,
-            label="Marchenko-Pastur",
-        )
-        ax.set_title(
-            f"one blob, alpha = M/N = {result.alpha:g}\nKS distance {result.ks_distance:.3f}",
-            fontsize=9,
-        )
-        ax.set_xlabel(EIGENVALUE_LABEL)
-        if result.alpha > 1:
-            ax.text(
-                0.97,
-                0.95,
-                f"+ {values.size - nonzero.size} zero eigenvalues",
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=8,
-            )
-    axes[0].set_ylabel("Density")
-    axes[0].legend(fontsize=8, loc="upper right")
-    for ax, result in zip(panels[1], two_blobs, strict=False):
-        _ordered(ax, result.eigenvalues, marker=".", markersize=2, linewidth=0.8)
-        if result.predicted_outlier is not None:
-            ax.axhline(
-                result.predicted_outlier,
-                color="black",
-                linestyle="--",
-                linewidth=1,
-                label=f"BBP prediction {result.predicted_outlier:.3g}",
-            )
-            ax.legend(fontsize=8, loc="upper left")
-        ax.set_title(
-            f"two blobs, softmax, alpha = {result.alpha:g}\nlargest {result.eigenvalues[-1]:.3g}",
-            fontsize=9,
-        )
-        _rank_axis(ax, RANK_LABEL)
-    panels[1][0].set_ylabel(EIGENVALUE_LABEL)
     return fig
 
 
@@ -219,21 +160,21 @@ def gauss_newton_spectra(runs: Mapping[str, Mapping[str, np.ndarray]], *, top: i
     }
     for (top_ax, bottom_ax), (label, spectra) in zip(axes, runs.items(), strict=True):
         for name, values in spectra.items():
-            ordered = np.sort(values)
-            largest = ordered[::-1][:top]
+            ascending = np.sort(values)
+            largest = ascending[::-1][:top]
             ranks = np.arange(1, largest.size + 1)
             positive = largest > 0
             top_ax.plot(ranks[positive], largest[positive], label=name, **styles[name])
-            smallest = ordered[:top]
+            smallest = ascending[:top]
             bottom_ax.plot(np.arange(1, smallest.size + 1), smallest, label=name, **styles[name])
         top_ax.set_yscale("log")
         top_ax.set_title(f"{label}: largest {top}")
-        _rank_axis(top_ax, f"{RANK_LABEL} (from the largest)")
+        rank_axis(top_ax, f"{RANK_LABEL} (from the largest)")
         top_ax.set_ylabel(EIGENVALUE_LABEL)
         top_ax.legend(fontsize=8)
         bottom_ax.set_yscale("symlog", linthresh=1e-8)
         bottom_ax.set_title(f"{label}: smallest {top}")
-        _rank_axis(bottom_ax, f"{RANK_LABEL} (from the smallest)")
+        rank_axis(bottom_ax, f"{RANK_LABEL} (from the smallest)")
     return fig
 
 

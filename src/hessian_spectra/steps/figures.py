@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .. import logistic, plotting, spectrum, storage
+from .. import logistic, plotting, plotting_logistic, spectrum, storage
 
 LOG = logging.getLogger(__name__)
 PathLike = str | os.PathLike
@@ -95,7 +95,7 @@ def figure_logistic_regression(
             for two in two_blobs
         ],
     }
-    plotting.save_figure(plotting.logistic_regression_spectra(single, two_blobs), figure)
+    plotting.save_figure(plotting_logistic.logistic_regression_spectra(single, two_blobs), figure)
     storage.write_json(payload, numbers)
     LOG.info("Fig. 10 numbers: %s", payload)
 
