@@ -4,6 +4,7 @@
 # The block size travels as a resource, not a param: it changes how rows are grouped, not
 # a single bit of any row, and Snakemake reruns a job whose params change.
 
+from hessian_spectra.resources import symmetry_check_mb
 
 if config["hessian"]["split"] == 1:
 
@@ -72,8 +73,9 @@ else:
             ENV
         threads: 1
         resources:
+            # A slab of rows read at a time, and what the symmetry check keeps.
             mem_mb=lambda wildcards, attempt: attempt
-            * (1024 + dense_matrix_mb(get_blob_parameter_count(wildcards))),
+            * (1024 + 512 + symmetry_check_mb(get_blob_parameter_count(wildcards))),
             runtime=lambda wildcards, attempt: 15 * attempt,
         script:
             "../workflow/scripts/gather_hessian.py"

@@ -112,3 +112,60 @@ def test_a_killed_assembly_resumes_to_the_same_bytes(tmp_path, workers, part, pa
     assert not killed.exists()
     assembly.assemble(HessianOperator(loss, theta), killed, **layout)
     assert killed.read_bytes() == (tmp_path / "whole.h5").read_bytes()
+
+
+# --- the symmetry check, as the rows are computed ---------------------------------------
+
+
+def stored(path):
+    with h5py.File(path, "r") as handle:
+        return handle[hessian_file.HESSIAN_DATASET][()], dict(handle.attrs)
+
+
+def whole_matrix_error(matrix):
+    return float(np.abs(matrix - matrix.T).max()) / float(np.abs(matrix).max())
+
+
+@pytest.mark.parametrize(("block_size", "workers"), [(1, 1), (4, 2), (5, 1), (53, 1)])
+def test_the_recorded_symmetry_error_is_that_of_the_stored_rows(tmp_path, block_size, workers):
+    """The matrix equals its dense reference; its recorded error, computed from the rows as
+    they were computed, equals the error of the whole stored matrix bit for bit, at
+    round-off."""
+    loss, theta = small_problem()
+    operator = HessianOperator(loss, theta)
+    assembly.assemble(operator, tmp_path / "h.h5", block_size=block_size, attrs={}, workers=workers)
+    matrix, attrs = stored(tmp_path / "h.h5")
+    np.testing.assert_array_equal(matrix, HessianOperator(loss, theta).dense().numpy())
+    assert attrs["symmetry_error"] == whole_matrix_error(matrix)
+    assert 0 < attrs["symmetry_error"] < 1e-14
+
+
+def test_a_staged_assembly_records_the_error_of_its_rows(tmp_path):
+    """Columns filled by symmetry are exactly symmetric; the rest is round-off."""
+    loss, theta = small_problem()
+    assembly.assemble(DeclaredStages(loss, theta), tmp_path / "h.h5", block_size=4, attrs={})
+    matrix, attrs = stored(tmp_path / "h.h5")
+    assert attrs["symmetry_error"] == whole_matrix_error(matrix) < 1e-14
+
+
+class PoisonedRow(HessianOperator):
+    """A Hessian whose row 7 has a NaN entry."""
+
+    def rows(self, start, stop):
+        out = super().rows(start, stop)
+        if start <= 7 < stop:
+            out[7 - start, 2] = float("nan")
+        return out
+
+
+@pytest.mark.parametrize(("part", "parts", "name"), [(0, 1, "the matrix of"), (0, 2, "part in")])
+def test_a_non_finite_row_stops_the_assembly_before_it_is_written(tmp_path, part, parts, name):
+    loss, theta = small_problem()
+    path = tmp_path / "h.h5"
+    with pytest.raises(ArithmeticError, match=rf"{name} .*h\.h5.* NaN or infinite .*rows 4..7\)"):
+        assembly.assemble(
+            PoisonedRow(loss, theta), path, block_size=4, attrs={}, part=part, parts=parts
+        )
+    assert not path.exists()
+    with h5py.File(tmp_path / "h.h5.partial", "r") as handle:
+        assert handle[hessian_file.BLOCKS_DONE_DATASET][()].tolist()[:2] == [True, False]

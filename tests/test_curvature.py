@@ -19,7 +19,7 @@ from hessian_spectra.curvature import (
     ResidualOperator,
     mean_cross_entropy,
 )
-from hessian_spectra.hessian_file import BLOCKS_DONE_DATASET, HESSIAN_DATASET, symmetry_error
+from hessian_spectra.hessian_file import BLOCKS_DONE_DATASET, HESSIAN_DATASET
 from hessian_spectra.hessian_file import gather as gather_hessian
 from hessian_spectra.hessian_file import read as read_matrix
 from hessian_spectra.models import FlatModel
@@ -181,18 +181,6 @@ def test_partial_file_of_another_checkpoint_is_discarded(tmp_path, tiny_problem)
     matrix, attrs = read_file(target)
     assert attrs["checkpoint_sha256"] == "new"
     assert relative_error(torch.from_numpy(matrix), torch.func.hessian(loss)(moved)) < 1e-10
-
-
-@pytest.mark.parametrize("slab_rows", [1, 3, 10, 100])
-def test_symmetry_error_reads_slabs_correctly(tmp_path, slab_rows):
-    rng = np.random.default_rng(0)
-    matrix = rng.standard_normal((10, 10))
-    matrix = matrix + matrix.T
-    matrix[2, 7] += 0.5  # one asymmetric entry
-    with h5py.File(tmp_path / "m.h5", "w") as handle:
-        dataset = handle.create_dataset("m", data=matrix)
-        expected = np.abs(matrix - matrix.T).max() / np.abs(matrix).max()
-        assert symmetry_error(dataset, slab_rows) == pytest.approx(expected, rel=1e-15)
 
 
 def test_gauss_newton_equals_dense_jacobian_product(tiny_problem):

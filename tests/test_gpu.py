@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import basin, blobs, eigensolvers, models, storage
+from hessian_spectra import assembly, basin, blobs, eigensolvers, hessian_file, models, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.resources import spectrum_plan
@@ -92,6 +92,10 @@ def test_hessian_file_and_spectrum_agree_across_devices(tmp_path):
             )  # fmt: skip
         on_cpu, on_gpu = cpu["hessian"][()], gpu["hessian"][()]
         assert gpu.attrs["row_engine"] == "batched" and cpu.attrs["row_engine"] == "per-row"
+        # Each file's error, checked on its rows' device as they came, is its matrix's.
+        for handle, matrix in ((cpu, on_cpu), (gpu, on_gpu)):
+            whole = np.abs(matrix - matrix.T).max() / np.abs(matrix).max()
+            assert handle.attrs["symmetry_error"] == float(whole) < 1e-13
     scale = np.abs(on_cpu).max()
     np.testing.assert_allclose(on_gpu, on_cpu, rtol=0, atol=1e-12 * scale)
     (values_cpu, attrs_cpu), (values_gpu, attrs_gpu) = (
@@ -100,6 +104,26 @@ def test_hessian_file_and_spectrum_agree_across_devices(tmp_path):
     assert attrs_gpu["device"].startswith("cuda") and attrs_gpu["precision"] == "float64"
     values = {"cpu": values_cpu, "cuda": values_gpu}
     np.testing.assert_allclose(values["cuda"], values["cpu"], rtol=0, atol=1e-11 * scale)
+
+
+def test_the_symmetry_check_on_the_gpu_equals_the_cpu_one_bit_for_bit():
+    """The same pairs, the same maxima, kept on the device; a NaN is refused there too."""
+    generator = torch.Generator().manual_seed(0)
+    matrix = torch.randn(300, 300, generator=generator, dtype=torch.float64)
+    matrix = matrix + matrix.T + 1e-15 * torch.randn(300, 300, generator=generator).double()
+    errors = []
+    for device in ("cpu", CUDA):
+        check = hessian_file.SymmetryCheck(300, device)
+        for start in range(0, 300, 7):
+            check.add(matrix[start : start + 7].to(device))
+        errors.append(check.error)
+    assert errors[0] == errors[1] > 0
+    small = HessianOperator(lambda theta: (theta**2).sum(), torch.ones(10, device=CUDA))
+    assert assembly._check_device(small) == small.device  # kept on the GPU of the rows
+    poisoned = matrix.clone().to(CUDA)
+    poisoned[5, 9] = float("inf")
+    with pytest.raises(ArithmeticError, match=r"holds NaN or infinite values \(rows 0..6\)"):
+        hessian_file.SymmetryCheck(300, CUDA).add(poisoned[:7])
 
 
 def test_float64_training_agrees():

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import assembly, hessian_file, low_rank, storage
+from hessian_spectra import assembly, hessian_file, low_rank, resources, storage
 from hessian_spectra.curvature import HessianOperator, mean_cross_entropy
 from hessian_spectra.models import FlatModel
+from hessian_spectra.steps.hessian import compute_spectrum
 from hessian_spectra.storage import ArtefactError
 
 from .conftest import random_split, tiny_mlp
@@ -194,3 +195,159 @@ def test_a_gathered_file_has_the_layout_of_a_single_jobs_file(tmp_path):
     chunks, fletcher32, _ = layouts[0]
     assert block_size % chunks[0] == 0 and chunks[1] == len(theta) and fletcher32
     np.testing.assert_array_equal(matrices[1], matrices[0])
+
+
+# --- the symmetry check, from the rows in memory ----------------------------------------
+
+
+def whole_matrix_error(matrix: np.ndarray) -> float:
+    """What `SymmetryCheck` compares, computed on the whole matrix at once."""
+    largest = np.abs(matrix).max()
+    return float(np.abs(matrix - matrix.T).max()) / float(largest) if largest > 0 else 0.0
+
+
+def near_symmetric(dim: int, seed: int) -> np.ndarray:
+    """A symmetric matrix with round-off asymmetry in every entry."""
+    rng = np.random.default_rng(seed)
+    matrix = rng.standard_normal((dim, dim))
+    return matrix + matrix.T + 1e-15 * rng.standard_normal((dim, dim))
+
+
+@pytest.mark.parametrize("dim", [1, 2, 31, 33, 70])
+@pytest.mark.parametrize("step", [1, 3, 16, 100])
+@pytest.mark.parametrize("copy", [True, False])
+def test_the_symmetry_check_equals_the_whole_matrix_error_bit_for_bit(dim, step, copy):
+    """Whatever the row ranges the rows come in, kept as copies or as views, and wherever
+    the worst pair lies (within a band, across bands, above or below the diagonal)."""
+    for seed, (i, j) in enumerate([(0, 0), (dim - 1, 0), (0, dim - 1), (dim // 2, dim // 3)]):
+        matrix = near_symmetric(dim, seed)
+        matrix[i, j] += 0.25
+        check = hessian_file.SymmetryCheck(dim)
+        for start in range(0, dim, step):
+            rows = matrix[start : start + step]
+            check.add(rows if seed % 2 else torch.from_numpy(rows), copy=copy)
+        assert check.error == whole_matrix_error(matrix)
+
+
+def test_the_symmetry_check_of_a_zero_or_unsymmetric_matrix():
+    zero = hessian_file.SymmetryCheck(4)
+    zero.add(np.zeros((4, 4)))
+    assert zero.error == 0.0
+    matrix = np.random.default_rng(0).standard_normal((40, 40))
+    check = hessian_file.SymmetryCheck(40)
+    for start in range(0, 40, 7):
+        check.add(matrix[start : start + 7])
+    assert check.error == whole_matrix_error(matrix) > 0.1
+
+
+def test_the_symmetry_check_needs_every_row_in_order():
+    check = hessian_file.SymmetryCheck(6)
+    check.add(np.eye(6)[:4])
+    with pytest.raises(ValueError, match="needs all 6 rows, not 4"):
+        check.error  # noqa: B018
+    with pytest.raises(ValueError, match="after 4 rows of an M = 6 matrix"):
+        check.add(np.eye(6)[:3])
+
+
+def test_a_non_finite_row_is_refused_as_it_is_added():
+    check = hessian_file.SymmetryCheck(8, name="the matrix of h.h5")
+    check.add(np.eye(8)[:3])
+    rows = np.eye(8)[3:6]
+    rows[1, 2] = np.nan
+    with pytest.raises(ArithmeticError, match=r"h\.h5 holds NaN or infinite values \(rows 3..5\)"):
+        check.add(rows)
+
+
+@pytest.mark.parametrize("dim", [100, 1000])
+def test_the_symmetry_check_keeps_what_the_job_declares(dim):
+    """About a quarter of the matrix at most (the entries of the earlier rows not yet
+    compared), within `resources.symmetry_check_mb`."""
+    check, peak = hessian_file.SymmetryCheck(dim), 0
+    matrix = near_symmetric(dim, 0)
+    for start in range(0, dim, 7):
+        check.add(matrix[start : start + 7])
+        peak = max(peak, sum(kept.numel() for kept in check._kept.values()) * 8)
+    assert check._kept == {}
+    assert 0.25 * 8 * dim**2 < peak <= resources.symmetry_check_mb(dim) * resources.MIB
+    height = check.bounds[1]  # (M + band height)^2 / 4 entries at most
+    assert peak <= 8 * (dim + height) ** 2 / 4 and height == -(-dim // 32)
+
+
+def test_a_nan_written_through_hdf5_is_refused_on_loading_naming_its_rows(tmp_path):
+    path = tmp_path / "h.h5"
+    matrix = assembled_hessian(path)
+    assert matrix.shape == (39, 39)  # bands of two rows
+    with h5py.File(path, "r+") as handle:
+        handle[hessian_file.HESSIAN_DATASET][21, 3] = np.nan
+    message = (
+        rf"Hessian file {path}: dataset 'hessian' holds NaN or infinite values \(rows 20..21\)"
+    )
+    for dtype in (torch.float64, torch.float32):
+        with pytest.raises(ArtefactError, match=message):
+            hessian_file.load(path, dtype)
+
+
+def test_a_part_with_a_nan_is_refused_by_the_join_naming_it(tmp_path):
+    flat = FlatModel(tiny_mlp("tanh", dim=5, hidden=(4,), n_classes=3))
+    loss = mean_cross_entropy(flat, random_split(n=20, dim=5, n_classes=3, seed=1))
+    parts = [tmp_path / f"part{i}.h5" for i in range(2)]
+    for i, path in enumerate(parts):
+        operator = HessianOperator(loss, flat.flatten())
+        assembly.assemble(operator, path, block_size=8, attrs={}, part=i, parts=2)
+    with h5py.File(parts[1], "r+") as handle:
+        handle[hessian_file.HESSIAN_DATASET][2, 0] = np.inf
+    with pytest.raises(ArtefactError, match=r"Hessian part .*part1\.h5 holds NaN or infinite"):
+        hessian_file.gather(parts, tmp_path / "gathered.h5")
+    assert not (tmp_path / "gathered.h5").exists()
+
+
+# --- one read of the rows ---------------------------------------------------------------
+
+
+@pytest.fixture
+def rows_read(monkeypatch):
+    """The row ranges read from any dataset named 'hessian', in order."""
+    read = []
+    real_direct, real_item = h5py.Dataset.read_direct, h5py.Dataset.__getitem__
+
+    def rows_of(dataset, selection):
+        if dataset.name == f"/{hessian_file.HESSIAN_DATASET}":
+            first = selection[0] if isinstance(selection, tuple) else selection
+            read.append(range(dataset.shape[0])[first])
+
+    def read_direct(self, dest, source_sel=None, dest_sel=None):
+        rows_of(self, source_sel)
+        return real_direct(self, dest, source_sel, dest_sel)
+
+    def getitem(self, args, *more):
+        rows_of(self, args)
+        return real_item(self, args, *more)
+
+    monkeypatch.setattr(h5py.Dataset, "read_direct", read_direct)
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", getitem)
+    return read
+
+
+def test_the_assembly_never_reads_its_rows_back(tmp_path, rows_read):
+    assembled_hessian(tmp_path / "h.h5")
+    assert rows_read == []
+
+
+@pytest.mark.parametrize("device_dtype", [torch.float64, torch.float32])
+def test_the_dense_spectrum_reads_each_row_once_in_whole_chunks(
+    tmp_path, monkeypatch, rows_read, device_dtype
+):
+    path = tmp_path / "h.h5"
+    matrix = assembled_hessian(path)  # chunks of 8 rows
+    monkeypatch.setattr(hessian_file, "SLAB_BYTES", 20 * 8 * matrix.shape[0])  # 16-row slabs
+    dim = matrix.shape[0]
+    plan = resources.spectrum_plan(dim)
+    if device_dtype == torch.float32:
+        plan |= {"precision": "float32", "solver": "in-place"}
+    compute_spectrum(path, tmp_path / "s.h5", plan=plan, memory_mb=plan["mem_mb"])
+    assert [(r.start, r.stop) for r in rows_read] == [(0, 16), (16, 32), (32, dim)]
+    values, _ = storage.read_spectrum(tmp_path / "s.h5")
+    tolerance = 1e-5 if device_dtype == torch.float32 else 1e-12
+    np.testing.assert_allclose(
+        values, np.linalg.eigvalsh(matrix), rtol=0, atol=tolerance * np.abs(matrix).max()
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hessian_spectra import resources
 from hessian_spectra.resources import (
     JOB_OVERHEAD_BYTES,
     MIB,
@@ -63,3 +64,23 @@ def test_a_low_rank_plan_carries_its_dense_fallback_in_the_same_memory():
 def test_a_cap_too_small_for_any_solve_names_its_key():
     with pytest.raises(ValueError, match=r"mnist\.spectrum\.memory_mb = 8000 MiB.*M = 100,000"):
         spectrum_plan(100_000, None, 8_000, key="mnist.spectrum.memory_mb")
+
+
+def test_the_symmetry_check_declares_a_quarter_of_the_matrix_and_a_little_more():
+    """The entries it keeps while band J of 32 is assembled: rows of bands 0..J in the
+    columns of bands J.. (6.6 GB for the widest MNIST net instead of reading the file back
+    about four times over)."""
+    for dim in (1, 53, 4_000, 55_660):
+        bands = resources.symmetry_bands(dim)
+        assert bands[0] == 0 and bands[-1] == dim and len(bands) - 1 <= 32
+        quarter = 8 * dim**2 / 4 / MIB
+        assert quarter <= resources.symmetry_check_mb(dim) <= 1.07 * quarter + 1
+    assert resources.symmetry_check_mb(55_660) == 6_279
+    assert resources.hessian_job_mem_mb(55_660, 64, 1) == 1024 + 55 + 6_279
+
+
+def test_slabs_are_whole_chunks_of_about_the_slab_size():
+    assert resources.chunk_rows(55_660, 64) == 8  # 3.6 MB chunks
+    assert resources.slab_rows(55_660, 8) == 1_200  # 534 MB
+    assert resources.slab_rows(100, 8, slab_bytes=8 * 100 * 13) == 8
+    assert resources.slab_rows(100, 8, slab_bytes=8 * 100 * 5) == 8  # at least a chunk

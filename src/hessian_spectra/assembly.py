@@ -5,6 +5,10 @@ part of them.
 Assembly is resumable: work in progress lives in `<path>.partial`, each block is flushed as
 soon as it is written, and a rerun with the same identity (attributes, block size, part)
 continues from the completed blocks. Only a complete file is renamed onto `path`.
+
+A whole matrix's symmetry error and the finiteness of its rows are checked from the rows
+as they are computed, on their device (`hessian_file.SymmetryCheck`): the file is never
+read back for it (a resumed assembly reads back only the blocks an earlier job wrote).
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from typing import Any
 import h5py
 import torch
 
-from . import hessian_file
+from . import hessian_file, storage
 from .curvature import CurvatureOperator
 from .hessian_file import BLOCKS_DONE_DATASET, HESSIAN_DATASET
+from .resources import symmetry_check_mb
 from .storage import attr_value, attrs_dict, set_attrs
 
 LOG = logging.getLogger(__name__)
@@ -82,52 +87,81 @@ def _fill_blocks(
     *,
     block_size: int,
     workers: int,
+    check: hessian_file.SymmetryCheck | None,
 ) -> None:
     """Compute the blocks of `blocks` not yet marked done, writing and flushing each.
 
-    A single-part assembly takes the operator's stages in order (its `stage_starts`): a
+    Every block's rows go, in order, to the symmetry `check` of a whole matrix while they
+    are in memory, before they are written (blocks written by an earlier, interrupted job
+    are read back for it); without a check (a part), computed rows are checked finite. A
+    single-part assembly takes the operator's stages in order (its `stage_starts`): a
     block belongs to the stage of its first row. A part takes whole rows (stage 0).
     """
     dataset, done = handle[HESSIAN_DATASET], handle[BLOCKS_DONE_DATASET]
     marked = done[()]
     row_offset = blocks.start * block_size
     todo = [b for b in blocks if not marked[b - blocks.start]]
-    if not todo:
-        return
     dim = operator.dim
     if operator.device.type != "cpu":
         workers = 1  # one device: its kernels are the parallelism
-    single_part = len(blocks) == block_count(dim, block_size)
-    starts = list(operator.stage_starts) if single_part else [0]
-    first_blocks = [block_count(start, block_size) for start in starts] + [blocks.stop]
-    LOG.info(
-        "computing %d of %d row blocks (block size %d, %s rows on %s, %d worker(s), "
-        "stages from rows %s)",
-        len(todo), len(marked), block_size, operator.engine, operator.device, workers, starts,
-    )  # fmt: skip
+    starts = list(operator.stage_starts) if check is not None else [0]
+    if todo:
+        LOG.info(
+            "computing %d of %d row blocks (block size %d, %s rows on %s, %d worker(s), "
+            "stages from rows %s, symmetry checked on %s)", len(todo), len(marked), block_size,
+            operator.engine, operator.device, workers, starts, check and check.device,
+        )  # fmt: skip
+    computed = _staged_blocks(operator, dataset, todo, starts, block_size, workers)
     started = last_report = time.perf_counter()
     count = 0
+    for block in blocks:
+        row_start, row_stop = block_bounds(block, dim, block_size)
+        rows_here = slice(row_start - row_offset, row_stop - row_offset)
+        if marked[block - blocks.start]:
+            if check is not None:
+                check.add(dataset[rows_here])
+            continue
+        computed_block, rows = next(computed)
+        assert computed_block == block, (computed_block, block)
+        host = rows.cpu()
+        if check is not None:
+            check.add(rows if rows.device == check.device else host)
+        else:
+            storage.require_finite_rows(rows, row_start, f"the Hessian part in {handle.filename}")
+        dataset[rows_here] = host.numpy()
+        done[block - blocks.start] = True
+        handle.flush()
+        count += 1
+        now = time.perf_counter()
+        if now - last_report >= 20 or count == len(todo):
+            last_report = now
+            elapsed = now - started
+            LOG.info(
+                "block %d/%d, %.1f rows/s, %.0f s elapsed",
+                count, len(todo), count * block_size / elapsed, elapsed,
+            )  # fmt: skip
+
+
+def _staged_blocks(
+    operator: CurvatureOperator,
+    dataset: h5py.Dataset,
+    todo: list[int],
+    starts: list[int],
+    block_size: int,
+    workers: int,
+) -> Iterator[tuple[int, torch.Tensor]]:
+    """(block, rows) of the blocks `todo`, in order, stage by stage: a stage's rows are
+    asked for once the blocks before it are written (its columns before its start are
+    theirs)."""
+    dim = operator.dim
+    first_blocks = [block_count(start, block_size) for start in starts] + [math.inf]
     for stage, start in enumerate(starts):
         stage_blocks = [b for b in todo if first_blocks[stage] <= b < first_blocks[stage + 1]]
-        if not stage_blocks:
-            continue
-        compute = _stage_block_rows(operator, dataset, stage, start)
-        for block, rows in _computed_blocks(
-            compute, stage_blocks, lambda b: block_bounds(b, dim, block_size), workers
-        ):
-            row_start, row_stop = block_bounds(block, dim, block_size)
-            dataset[row_start - row_offset : row_stop - row_offset] = rows.cpu().numpy()
-            done[block - blocks.start] = True
-            handle.flush()
-            count += 1
-            now = time.perf_counter()
-            if now - last_report >= 20 or count == len(todo):
-                last_report = now
-                elapsed = now - started
-                LOG.info(
-                    "block %d/%d (stage %d), %.1f rows/s, %.0f s elapsed",
-                    count, len(todo), stage, count * block_size / elapsed, elapsed,
-                )  # fmt: skip
+        if stage_blocks:
+            compute = _stage_block_rows(operator, dataset, stage, start)
+            yield from _computed_blocks(
+                compute, stage_blocks, lambda b: block_bounds(b, dim, block_size), workers
+            )
 
 
 def _stage_block_rows(
@@ -171,7 +205,8 @@ def assemble(
 
     `attrs` should identify the point (e.g. the checkpoint's hash): a partial file of
     another point, block size or part is discarded rather than resumed. A whole matrix
-    records its symmetry error; parts are joined by `hessian_file.gather`.
+    records its symmetry error (`hessian_file.SymmetryCheck`, from the rows as they are
+    computed); parts are joined by `hessian_file.gather`, which checks the whole.
     """
     path = Path(path)
     dim = operator.dim
@@ -196,8 +231,22 @@ def assemble(
                 blocks=len(blocks),
             )  # fmt: skip
             set_attrs(handle, identity)
+    check = None
+    if parts == 1:
+        check = hessian_file.SymmetryCheck(dim, _check_device(operator), f"the matrix of {path}")
     with h5py.File(partial, "r+") as handle:
-        _fill_blocks(operator, handle, blocks, block_size=block_size, workers=workers)
-        if parts == 1:
-            hessian_file.record_symmetry(handle)
+        _fill_blocks(operator, handle, blocks, block_size=block_size, workers=workers, check=check)
+        if check is not None:
+            check.record(handle)
     os.replace(partial, path)
+
+
+def _check_device(operator: CurvatureOperator) -> torch.device:
+    """Where the symmetry check keeps its entries: on the GPU that computes the rows where
+    they take at most a quarter of its free memory, else in the job's memory (declared:
+    `resources.hessian_job_mem_mb`)."""
+    if operator.device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(operator.device)
+        if 4 * (symmetry_check_mb(operator.dim) << 20) <= free:
+            return operator.device
+    return torch.device("cpu")

@@ -3,13 +3,16 @@ readers (`assembly` fills it).
 
 Layout. Dataset `hessian` holds rows `row_start`..`row_stop` (attributes) of an M x M
 float64 matrix, chunked by whole rows (a divisor of the block size, so a block writes whole
-chunks); `blocks_done` marks which row blocks are written. A complete single-part file
-holds all M rows and records its symmetry error max|H - H^T| / max|H|. The layout is the
-same whichever device computed the rows.
+chunks) with a Fletcher-32 checksum per chunk; `blocks_done` marks which row blocks are
+written. A complete single-part file holds all M rows and records its symmetry error
+max|H - H^T| / max|H| (`SymmetryCheck`), computed from the rows while they are in memory
+(as they are assembled, or as the parts are joined), never by reading the file back. The
+layout is the same whichever device computed the rows.
 
 Reading. `HessianFile` opens a complete file once, checks its layout and reads its
-attributes once; its rows are then read through that handle, every slab checked finite, and
-a loaded matrix checked to be as symmetric as recorded.
+attributes once; its rows are then read through that handle. `load` reads them once, in
+large slabs, into the matrix and checks the matrix in memory: finite, and as symmetric as
+recorded.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ import h5py
 import numpy as np
 import torch
 
-from . import jobs
-from .resources import symmetry_check_mb
+from . import storage
+from .resources import chunk_rows, slab_rows, symmetry_bands
 from .storage import CHECKSUMMED, ArtefactError, atomic_path, attrs_dict, open_h5, set_attrs
 
 LOG = logging.getLogger(__name__)
@@ -35,16 +38,6 @@ HESSIAN_DATASET = "hessian"
 BLOCKS_DONE_DATASET = "blocks_done"
 PART_KEYS = ("part", "row_start", "row_stop")
 SLAB_BYTES = 512 << 20  # rows read at a time by the readers
-
-
-def chunk_rows(dim: int, block_size: int, max_chunk_bytes: int = 4 << 20) -> int:
-    """Rows per HDF5 chunk: a divisor of the block size, so blocks write whole chunks."""
-    if block_size >= dim:  # a single block: alignment does not matter
-        block_size = dim
-    rows = block_size
-    while rows > 1 and rows * dim * 8 > max_chunk_bytes:
-        rows = next(d for d in range(rows - 1, 0, -1) if block_size % d == 0)
-    return rows
 
 
 def create(
@@ -64,31 +57,80 @@ def create(
     return dataset
 
 
-def symmetry_error(dataset: h5py.Dataset, slab_rows: int) -> float:
-    """max |H - H^T| / max |H|, reading two row slabs of `slab_rows` rows at a time."""
-    dim = dataset.shape[0]
-    worst_diff, largest = 0.0, 0.0
-    for i0 in range(0, dim, slab_rows):
-        upper = dataset[i0 : i0 + slab_rows]
-        i1 = i0 + len(upper)
-        largest = max(largest, float(np.abs(upper).max()))
-        worst_diff = max(worst_diff, float(np.abs(upper[:, i0:i1] - upper[:, i0:i1].T).max()))
-        for j0 in range(i1, dim, slab_rows):
-            lower = dataset[j0 : j0 + slab_rows]
-            j1 = j0 + len(lower)
-            worst_diff = max(worst_diff, float(np.abs(upper[:, j0:j1] - lower[:, i0:i1].T).max()))
-    return worst_diff / largest if largest > 0 else 0.0
+class SymmetryCheck:
+    """The symmetry error of an M x M matrix whose rows are `add`ed in order, computed on
+    `device` from the rows while they are in memory: no file is read for it.
 
+    What is compared: max_ij |H_ij - H_ji| / max_ij |H_ij| over all the entries as stored
+    (0 for a zero matrix). Each pair i < j is compared once, when row j is added, against
+    H_ij kept from row i: the rows are cut into bands (`resources.symmetry_bands`) and,
+    while band J is added, the rows of bands 0..J are kept in the columns of bands J..
+    (`resources.symmetry_check_mb`: a quarter of the matrix and a little more), copied, or
+    as views of rows the caller keeps in memory (`copy=False`). A difference of two floats
+    is rounded once and a maximum does not depend on the order, so the number is the same,
+    bit for bit, whatever the row ranges, the device or the order of the comparisons. A row
+    with a NaN or infinite entry is refused as it is added (`error` naming `name`).
+    """
 
-def record_symmetry(handle: h5py.File) -> None:
-    """Record a complete matrix's symmetry error, which every load checks again."""
-    dataset = handle[HESSIAN_DATASET]
-    dim = dataset.shape[1]
-    slab_rows = (symmetry_check_mb(dim) << 20) // (2 * 8 * dim)
-    with jobs.heartbeat("symmetry check"):
-        error = symmetry_error(dataset, max(1, min(dim, slab_rows)))
-    handle.attrs["symmetry_error"] = error
-    LOG.info("symmetry error max|H - H^T| / max|H| = %.3e", error)
+    def __init__(self, dim: int, device="cpu", name="matrix", error=ArithmeticError):
+        self.dim, self.device, self.name, self._error = dim, torch.device(device), name, error
+        self.bounds, self.next_row = symmetry_bands(dim), 0
+        self._kept: dict[tuple[int, int], torch.Tensor] = {}
+        self._worst = self._largest = torch.zeros((), dtype=torch.float64, device=self.device)
+
+    def add(self, rows: torch.Tensor | np.ndarray, copy: bool = True) -> None:
+        """Rows `next_row`.. of the matrix, all M columns."""
+        rows = torch.as_tensor(rows).to(self.device)
+        start, stop = self.next_row, self.next_row + len(rows)
+        if rows.ndim != 2 or rows.shape[1] != self.dim or stop > self.dim:
+            raise ValueError(f"rows of shape {tuple(rows.shape)} after {start} rows of an "
+                             f"M = {self.dim} matrix")  # fmt: skip
+        largest = storage.require_finite_rows(rows, start, self.name, self._error)
+        self._largest = torch.maximum(self._largest, largest)
+        bands = list(zip(self.bounds, self.bounds[1:], strict=False))
+        for band, (b0, b1) in enumerate(bands):
+            first, last = max(start, b0), min(stop, b1)
+            if first < last:
+                segment = rows[first - start : last - start]
+                self._compare(band, first, segment)
+                for later, (c0, c1) in enumerate(bands[band:], start=band):
+                    if not copy and (first, last) == (b0, b1):
+                        self._kept[band, later] = segment[:, c0:c1]
+                    else:
+                        kept = self._kept.setdefault(
+                            (band, later), rows.new_empty(b1 - b0, c1 - c0)
+                        )
+                        kept[first - b0 : last - b0] = segment[:, c0:c1]
+            if first < last == b1:  # every pair in this band's columns is compared
+                for earlier in range(band + 1):
+                    del self._kept[earlier, band]
+        self.next_row = stop
+
+    def _compare(self, band: int, first: int, segment: torch.Tensor) -> None:
+        """The pairs within the segment, and H_ij of the earlier rows i (kept) against H_ji
+        of the segment's rows j."""
+        last, b0 = first + len(segment), self.bounds[band]
+        pairs = [(segment[:, first:last], segment[:, first:last])]
+        for earlier in range(band + 1):
+            e0 = self.bounds[earlier]
+            if (kept := min(self.bounds[earlier + 1], first) - e0) > 0:
+                above = self._kept[earlier, band][:kept, first - b0 : last - b0]
+                pairs.append((above, segment[:, e0 : e0 + kept]))
+        for above, below in pairs:  # above[i, j] = H_ij, below[j, i] = H_ji
+            worst = storage.largest_entry(above - below.T).to(torch.float64)
+            self._worst = torch.maximum(self._worst, worst)
+
+    @property
+    def error(self) -> float:
+        if self.next_row != self.dim:
+            raise ValueError(f"the symmetry error needs all {self.dim} rows, not {self.next_row}")
+        worst, largest = float(self._worst), float(self._largest)
+        return worst / largest if largest > 0 else 0.0
+
+    def record(self, handle: h5py.File) -> None:
+        """Record the error of the complete matrix in `handle`, which every load checks."""
+        handle.attrs["symmetry_error"] = self.error
+        LOG.info("symmetry error max|H - H^T| / max|H| = %.3e", self.error)
 
 
 def gather(part_paths: Iterable[str | os.PathLike], output: str | os.PathLike) -> None:
@@ -126,17 +168,24 @@ def gather(part_paths: Iterable[str | os.PathLike], output: str | os.PathLike) -
             f"0..{shared['parts'] - 1} in order"
         )
     dim = shared["parameter_count"]
+    check = SymmetryCheck(dim, error=ArtefactError)
     with atomic_path(output) as tmp, h5py.File(tmp, "w") as handle:
         dataset = create(handle, rows=dim, dim=dim, block_size=shared["block_size"])
-        for path, attrs in zip(parts, infos, strict=True):
+        for path in parts:
+            check.name = f"Hessian part {path}"
             with open_h5(path, "Hessian part") as source:
-                dataset[attrs["row_start"] : attrs["row_stop"]] = source[HESSIAN_DATASET][()]
+                rows = source[HESSIAN_DATASET]
+                step = slab_rows(dim, rows.chunks[0], SLAB_BYTES)
+                for start in range(0, len(rows), step):
+                    slab = rows[start : start + step]
+                    dataset[check.next_row : check.next_row + len(slab)] = slab
+                    check.add(slab)
         set_attrs(
             handle,
             {**shared, "part": 0, "parts": 1, "row_start": 0, "row_stop": dim,
              "gathered_from_parts": len(parts)},
         )  # fmt: skip
-        record_symmetry(handle)
+        check.record(handle)
 
 
 def _checked_dataset(handle: h5py.File, path, attrs: dict[str, Any]) -> h5py.Dataset:
@@ -169,7 +218,7 @@ class HessianFile:
     attrs: dict[str, Any]
 
     def __init__(self, path: str | os.PathLike):
-        self.path = path
+        self.path, self._name = path, f"Hessian file {path}: dataset '{HESSIAN_DATASET}'"
 
     def __enter__(self) -> HessianFile:
         with ExitStack() as stack:
@@ -189,27 +238,41 @@ class HessianFile:
         slab = max(1, slab_bytes // (8 * dim))
         for start in range(0, dim, slab):
             rows = self._dataset[start : start + slab]
-            if not np.isfinite(rows).all():
-                raise ArtefactError(
-                    f"Hessian file {self.path}: dataset '{HESSIAN_DATASET}' holds NaN or "
-                    f"infinite values (rows {start}..{start + len(rows) - 1})"
-                )
+            storage.require_finite_rows(torch.from_numpy(rows), start, self._name, ArtefactError)
             yield start, rows
 
     def load(
         self, dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu"
     ) -> torch.Tensor:
-        """The matrix as a `dtype` tensor on `device`, read in row slabs, so that no second
-        full-size copy is made (a float32 load of a float64 file takes half the memory of
-        the file); refused if it is less symmetric than when it was written."""
-        out = None
-        for start, rows in self.row_slabs():
-            if out is None:
-                out = torch.empty((rows.shape[1],) * 2, dtype=dtype, device=device)
-            out[start : start + len(rows)] = torch.from_numpy(rows)
-        recorded = self.attrs.get("symmetry_error")
-        if recorded is not None:
-            _check_symmetry(out, float(recorded), self.path)
+        """The matrix as a `dtype` tensor on `device`, its rows read once, in slabs of
+        whole chunks: straight into the matrix where it is float64 on the CPU, else through
+        one slab buffer (a float32 load of a float64 file takes half the memory of the
+        file). Then checked in memory: refused if an entry is NaN or infinite, or if the
+        matrix is less symmetric than when it was written."""
+        dim = self._dataset.shape[0]
+        out = torch.empty((dim, dim), dtype=dtype, device=device)
+        direct = out.dtype == torch.float64 and out.device.type == "cpu"
+        step = slab_rows(dim, (self._dataset.chunks or [1])[0], SLAB_BYTES)
+        buffer = None if direct else np.empty((min(step, dim), dim))
+        for start in range(0, dim, step):
+            rows = np.s_[start : min(dim, start + step)]
+            if direct:
+                self._dataset.read_direct(out.numpy(), rows, rows)
+            else:
+                slab = buffer[: rows.stop - start]
+                self._dataset.read_direct(slab, rows)
+                out[rows] = torch.from_numpy(slab)
+        check = SymmetryCheck(dim, out.device, self._name, ArtefactError)
+        for b0, b1 in zip(check.bounds, check.bounds[1:], strict=False):
+            check.add(out[b0:b1], copy=False)
+        error, recorded = check.error, self.attrs.get("symmetry_error")
+        if recorded is not None and error > float(recorded) + 2 * torch.finfo(dtype).eps:
+            # A float32 copy of two float64 mirror entries may differ by one unit.
+            raise ArtefactError(
+                f"Hessian file {self.path}: max|H - H^T| / max|H| = {error:.3e} on reading, "
+                f"but {recorded:.3e} when written: its contents changed since; delete it to "
+                "rebuild it"
+            )
         return out
 
 
@@ -231,29 +294,3 @@ def read(path) -> tuple[np.ndarray, dict[str, Any]]:
     """A complete float64 matrix as a numpy array, with its attributes."""
     with HessianFile(path) as stored:
         return stored.load().numpy(), stored.attrs
-
-
-def loaded_symmetry_error(matrix: torch.Tensor) -> float:
-    """max |A - A^T| / max |A| of a matrix in memory, a panel of rows at a time (no second
-    full-size copy)."""
-    dim = matrix.shape[0]
-    panel = max(1, SLAB_BYTES // (matrix.element_size() * dim))
-    worst, largest = 0.0, 0.0
-    for start in range(0, dim, panel):
-        stop = min(dim, start + panel)
-        largest = max(largest, float(matrix[start:stop].abs().max()))
-        difference = matrix[start:stop, start:] - matrix[start:, start:stop].T
-        worst = max(worst, float(difference.abs().max()))
-    return worst / largest if largest > 0 else 0.0
-
-
-def _check_symmetry(matrix: torch.Tensor, recorded: float, path) -> None:
-    """The loaded matrix is as symmetric as the one written, to the loaded precision's
-    round-off (a float32 copy of two float64 mirror entries may differ by one unit)."""
-    allowed = recorded + 2 * torch.finfo(matrix.dtype).eps
-    error = loaded_symmetry_error(matrix)
-    if error > allowed:
-        raise ArtefactError(
-            f"Hessian file {path}: max|H - H^T| / max|H| = {error:.3e} on reading, but "
-            f"{recorded:.3e} when written: its contents changed since; delete it to rebuild it"
-        )

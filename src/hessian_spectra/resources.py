@@ -56,16 +56,46 @@ def dense_matrix_mb(dim: int) -> int:
     return math.ceil(8 * dim * dim / MIB)
 
 
+def chunk_rows(dim: int, block_size: int, max_chunk_bytes: int = 4 << 20) -> int:
+    """Rows per HDF5 chunk of a dense matrix file: a divisor of the block size, so blocks
+    write whole chunks, of at most `max_chunk_bytes` where a row fits."""
+    if block_size >= dim:  # a single block: alignment does not matter
+        block_size = dim
+    rows = block_size
+    while rows > 1 and rows * dim * 8 > max_chunk_bytes:
+        rows = next(d for d in range(rows - 1, 0, -1) if block_size % d == 0)
+    return rows
+
+
+def slab_rows(dim: int, chunk: int, slab_bytes: int = 512 * MIB) -> int:
+    """Rows of M = `dim` float64 columns read at a time: about `slab_bytes`, a whole number
+    of chunks of `chunk` rows."""
+    rows = max(1, slab_bytes // (8 * dim))
+    return max(chunk, rows - rows % chunk)
+
+
+SYMMETRY_BANDS = 32  # row bands of the symmetry check (`hessian_file.SymmetryCheck`)
+
+
+def symmetry_bands(dim: int) -> list[int]:
+    """The first row of each band of the symmetry check, then `dim`: at most
+    `SYMMETRY_BANDS` bands of equal height (the last one shorter)."""
+    height = -(-dim // max(1, min(SYMMETRY_BANDS, dim)))
+    return [*range(0, dim, height), dim]
+
+
 def symmetry_check_mb(dim: int) -> int:
-    """Memory of the two row slabs the symmetry check compares: 512 MiB, or a quarter of
-    the matrix where that is more, so that a matrix larger than memory is read at most
-    about four times over (24.8 GB at M = 55,660), not once per slab."""
-    return min(dense_matrix_mb(dim), max(512, math.ceil(dense_matrix_mb(dim) / 4)))
+    """Memory of the entries the symmetry check keeps while a matrix is assembled: with
+    band J of rows in progress, the rows of bands 0..J in the columns of bands J.., at most
+    (1 + 1 / bands)^2 / 4 of the matrix (6.6 GB at M = 55,660)."""
+    bounds = symmetry_bands(dim)
+    kept = max(stop * (dim - start) for start, stop in zip(bounds, bounds[1:], strict=False))
+    return math.ceil(8 * kept / MIB)
 
 
 def hessian_job_mem_mb(dim: int, block_size: int, workers: int) -> int:
     """Peak memory of a Hessian assembly: interpreter and graphs, blocks in flight, and the
-    two row slabs of the symmetry check."""
+    entries the symmetry check keeps."""
     blocks_in_flight = 2 * max(1, workers) * block_size * dim * 8 / MIB
     return math.ceil(1024 + blocks_in_flight + symmetry_check_mb(dim))
 
