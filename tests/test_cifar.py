@@ -285,6 +285,50 @@ def test_a_killed_run_resumes_from_its_last_record_bit_for_bit(dataset, tmp_path
     assert read_trajectory(tmp_path / "other.h5")["step"].tolist() == [0, 3, 6, 9, 12]
 
 
+def test_a_journal_of_another_thread_count_is_not_resumed(dataset, tmp_path, monkeypatch, caplog):
+    """Records written with 2 threads are not resumed with 1 (fresh runs at 1 and 2 threads
+    differ in the last bits, so a mixed trajectory would match neither): the job starts
+    over, says why, and ends where a fresh run with its own thread count ends. With the
+    thread count that wrote them, the records are resumed."""
+    output, whole = tmp_path / "part1.h5", tmp_path / "whole.h5"
+
+    def train(path):
+        cifar_steps.train_cifar_part(
+            dataset, path, settings=part_settings(1), architecture=TINY_NET, device="cpu"
+        )
+
+    def killed_before_finishing(threads):  # every record journalled, no trajectory written
+        torch.set_num_threads(threads)
+        with monkeypatch.context() as patch:
+            patch.setattr(RecordJournal, "finish", lambda *args: sys.exit("killed"))
+            with pytest.raises(SystemExit, match="killed"):
+                train(output)
+        assert _journal_records(output.with_name(".part1.h5.journal")) == 5
+
+    previous = torch.get_num_threads()
+    try:
+        killed_before_finishing(2)
+        torch.set_num_threads(1)
+        with caplog.at_level(logging.INFO, logger="hessian_spectra"):
+            train(output)
+        assert "record 0 is of 2 threads on cpu, torch" in caplog.text
+        assert "this job has 1 thread on cpu" in caplog.text and "resuming" not in caplog.text
+        train(whole)
+        np.testing.assert_array_equal(
+            read_trajectory(output, records="all")["parameters"],
+            read_trajectory(whole, records="all")["parameters"],
+        )
+        output.unlink()
+        killed_before_finishing(1)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="hessian_spectra"):
+            train(output)
+        assert "resuming part 1 from record 4" in caplog.text
+        assert "starting over" not in caplog.text
+    finally:
+        torch.set_num_threads(previous)
+
+
 def test_diverged_training_names_part_and_step_and_leaves_no_output(dataset, tmp_path):
     output = tmp_path / "part1.h5"
     with pytest.raises(TrainingDiverged, match=r"part 1: .* at step \d+ .*learning_rate"):

@@ -3,6 +3,9 @@ model it records, and a damaged file refused by name."""
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 import torch
 
@@ -55,3 +58,42 @@ def test_a_run_starts_only_from_a_trajectory_of_its_model(tmp_path):
     assert trajectory_file.model_spec(start) == spec
     with pytest.raises(ArtefactError, match=r"part1\.h5 was trained with the model .*cifar\.model"):
         trajectory_file.read_start(path, {**spec, "hidden": [16]})
+
+
+def test_a_journal_resumes_only_under_the_execution_that_wrote_it(tmp_path, caplog):
+    """A CPU reduction splits among the threads, so records written with 2 threads are not
+    resumed with 1 (nor on another device, nor from a journal that records no execution):
+    the job starts over and says why."""
+    output, identity = tmp_path / "part1.h5", {"settings": {"seed": 0}}
+    two = {"threads": 2, "device": "cpu", "torch": str(torch.__version__)}
+    write_records(RecordJournal.beside(output, identity, two), 3)
+    assert RecordJournal.beside(output, identity, dict(reversed(two.items()))).resumable() == 3
+    with caplog.at_level(logging.INFO, logger="hessian_spectra"):
+        assert RecordJournal.beside(output, identity, {**two, "threads": 1}).resumable() == 0
+    assert re.search(
+        r"journal \S+\.part1\.h5\.journal: record 0 is of 2 threads on cpu, torch \S+, this "
+        r"job has 1 thread on cpu, torch \S+ \(.*\): starting over",
+        caplog.text,
+    )
+    write_records(RecordJournal.beside(output, identity), 2)  # records no execution
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="hessian_spectra"):
+        assert RecordJournal.beside(output, identity, two).resumable() == 0
+    assert "is of no recorded thread count or device, this job has 2 threads" in caplog.text
+    write_records(RecordJournal.beside(output, identity, two), 2)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="hessian_spectra"):
+        assert RecordJournal.beside(output, {"settings": {"seed": 1}}, two).resumable() == 0
+    assert "record 0 holds another run (settings or inputs): starting over" in caplog.text
+
+
+def test_the_execution_is_the_thread_count_at_training_time():
+    previous = torch.get_num_threads()
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            assert trajectory_file.execution_of(torch.device("cpu")) == {
+                "threads": threads, "device": "cpu", "torch": str(torch.__version__)
+            }  # fmt: skip
+    finally:
+        torch.set_num_threads(previous)

@@ -5,13 +5,15 @@ A trajectory holds one record per interval: `step`, the metrics `TRAJECTORY_METR
 full training and test sets, and a row of `parameters`, with the part's settings, inputs and
 model (as sorted JSON, `model_attr`) in its attributes. While a part runs, its records go
 to a journal beside the output; a journal resumes only the run whose identity it was
-stamped with.
+stamped with, executed as it was (`execution_of`: CPU threads, device, torch), since a CPU
+reduction's result depends on how many threads share it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +36,7 @@ from .storage import (
 
 TRAJECTORY_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 JOURNAL_FORMAT = "hessian-spectra-journal/1"
+LOG = logging.getLogger(__name__)
 
 
 def model_attr(spec: Mapping) -> str:
@@ -47,26 +50,60 @@ def model_spec(trajectory: Mapping) -> dict:
     return json.loads(trajectory["attrs"]["model"])
 
 
+def execution_of(device: torch.device) -> dict[str, Any]:
+    """How this process computes, beyond the run's settings and inputs: torch's CPU thread
+    count now, the device (with the GPU's name) and torch's version. Each changes the
+    rounding of a training step (a CPU reduction is split among the threads; even under
+    `jobs.use_deterministic_algorithms` one conv gradient differs at 1 and 2 threads), so
+    a record resumes only a process that computes alike."""
+    described = {"threads": torch.get_num_threads(), "device": str(device)}
+    if device.type == "cuda":
+        described["gpu"] = torch.cuda.get_device_name(device)
+    return described | {"torch": str(torch.__version__)}
+
+
+def _in_words(execution: Mapping | None) -> str:
+    if not execution:
+        return "no recorded thread count or device"
+    threads = execution.get("threads")
+    where = execution.get("gpu", execution.get("device"))
+    return f"{threads} thread{'s' * (threads != 1)} on {where}, torch {execution.get('torch')}"
+
+
 class RecordJournal:
     """The records of a training run in progress, one file each, so a killed job resumes.
 
     A directory of `record-NNNNN.pt` files, each written atomically, each stamped with a
-    fingerprint of the run's settings and inputs: a record of another run (the config
-    changed since) is never resumed from. `finish` collects the records into the final
-    trajectory file and deletes the directory.
+    fingerprint of the run's settings and inputs and with its `execution`: a record of
+    another run (the config changed since), or of the same run computed with another thread
+    count, device or torch, is never resumed from (the log says which). `finish` collects
+    the records into the final trajectory file and deletes the directory.
     """
 
-    def __init__(self, directory: str | os.PathLike, fingerprint: str):
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        fingerprint: str,
+        execution: Mapping[str, Any] | None = None,
+    ):
         self.directory = Path(directory)
         self.fingerprint = fingerprint
+        # plain JSON types: a record is loaded with weights_only, and compared as loaded
+        self.execution = json.loads(json.dumps(dict(execution or {}), sort_keys=True))
 
     @classmethod
-    def beside(cls, output: str | os.PathLike, identity: Mapping) -> RecordJournal:
+    def beside(
+        cls,
+        output: str | os.PathLike,
+        identity: Mapping,
+        execution: Mapping[str, Any] | None = None,
+    ) -> RecordJournal:
         """The journal of the trajectory `output` (`.<name>.journal` next to it), stamped
-        with the hash of `identity` (JSON: the settings and inputs that make the run)."""
+        with the hash of `identity` (JSON: the settings and inputs that make the run) and
+        with `execution` (`execution_of(device)`: how the process computes)."""
         output = Path(output)
         fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-        return cls(output.with_name(f".{output.name}.journal"), fingerprint)
+        return cls(output.with_name(f".{output.name}.journal"), fingerprint, execution)
 
     def _path(self, index: int) -> Path:
         return self.directory / f"record-{index:05d}.pt"
@@ -75,6 +112,7 @@ class RecordJournal:
         payload = {
             "format": JOURNAL_FORMAT,
             "fingerprint": self.fingerprint,
+            "execution": self.execution,
             "index": int(index),
             "step": int(step),
             "metrics": {name: float(metrics[name]) for name in TRAJECTORY_METRICS},
@@ -88,16 +126,30 @@ class RecordJournal:
 
     def resumable(self) -> int:
         """How many records (from index 0 on) this run can resume from; records of another
-        run, or after a gap, are deleted."""
-        count = 0
+        run or execution, or after a gap, are deleted."""
+        count, why = 0, None
         while self._path(count).is_file():
             try:
                 payload = self.read(count)
-            except Exception:  # noqa: BLE001 - a damaged record is recomputed
+            except Exception as error:  # noqa: BLE001 - a damaged record is recomputed
+                why = f"record {count} is unreadable ({str(error).splitlines()[0]})"
                 break
             if payload.get("fingerprint") != self.fingerprint:
+                why = f"record {count} holds another run (settings or inputs)"
+                break
+            if payload.get("execution") != self.execution:
+                why = (
+                    f"record {count} is of {_in_words(payload.get('execution'))}, this job "
+                    f"has {_in_words(self.execution)} (a record resumes bit for bit only "
+                    "under the execution that wrote it)"
+                )
                 break
             count += 1
+        if why:
+            LOG.info(
+                "journal %s: %s: %s", self.directory, why,
+                "starting over" if count == 0 else f"resuming from record {count - 1}",
+            )  # fmt: skip
         for stale in self.directory.glob("record-*.pt"):
             if int(stale.stem.split("-")[1]) >= count:
                 stale.unlink()

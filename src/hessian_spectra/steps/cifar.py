@@ -18,6 +18,7 @@ from ..split import Split
 from ..trajectory_file import (
     TRAJECTORY_METRICS,
     RecordJournal,
+    execution_of,
     model_attr,
     model_spec,
     read_start,
@@ -50,7 +51,9 @@ def train_cifar_part(
 
     Part I (`start` None) starts from the seeded initialisation, Part II from the last
     record of the trajectory `start`. Records go to a journal beside `output` as they are
-    made, so a killed job, run again, resumes from its last record.
+    made, so a killed job, run again, resumes from its last record: bit for bit, so only
+    with the thread count, device and torch that wrote it (`execution_of`); under another
+    (`--cores` changed) it starts over and logs why.
     """
     target = jobs.resolve_device(device)
     jobs.use_deterministic_algorithms()
@@ -69,7 +72,9 @@ def train_cifar_part(
         inputs |= {"start": str(start), "start_sha256": storage.file_sha256(start)}
     model.to(target)
     record_settings = dict(vars(settings))
-    journal = RecordJournal.beside(output, {"settings": record_settings, "model": spec, **inputs})
+    journal = RecordJournal.beside(
+        output, {"settings": record_settings, "model": spec, **inputs}, execution_of(target)
+    )
     done = journal.resumable()
     if done:
         payload = journal.read(done - 1)
@@ -83,11 +88,11 @@ def train_cifar_part(
         LOG.info("part %d record 0: %s", settings.part, metrics)
         done = 1
     LOG.info(
-        "part %d: M = %d, N = %d on %s, %s",
+        "part %d: M = %d, N = %d, %s, %s",
         settings.part,
         FlatModel(model).dim,
         len(train_split),
-        target,
+        journal.execution,
         settings,
     )
 
