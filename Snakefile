@@ -11,20 +11,28 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
-
-
-validate(config, "config/schema.yaml")
-
-
-report: "report/workflow.rst"
-
-
 # The numerical core lives in src/hessian_spectra; the rules use its torch-free size
 # helpers. workflow/scripts/_source_path.py puts src/ first on the path, here and in every
 # job, so the workflow runs its own library whether or not (or wherever) it is installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
 import _source_path  # noqa: F401
+from hessian_spectra import config_checks
+
+# A broken config.yaml is named with its line (Snakemake's error names neither; for a
+# --configfile, `snakemake --verbose` shows them). Text from --config becomes the numbers
+# the schema asks for, and a float where an integer is meant is refused by its key.
+if os.path.exists("config/config.yaml"):
+    config_checks.read_yaml("config/config.yaml")
+
+
+configfile: "config/config.yaml"
+
+
+config_checks.typed(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+validate(config, "config/schema.yaml")
+
+
+report: "report/workflow.rst"
 
 
 include: "rules/common.smk"

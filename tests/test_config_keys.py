@@ -99,6 +99,8 @@ def test_error_messages_name_config_keys():
     keys = {key for _, key in named_keys()}
     assert {"mnist.data.download", "mnist.data.source", "cifar.train.learning_rate"} <= keys
     assert "blobs.train.{algorithm}.checkpoint_steps" in keys
+    # The parse-time refusals of config_checks (tests/test_config_refusals.py).
+    assert {"hessian.split", "cifar.spectrum.n_samples", "blobs.data.center_box"} <= keys
 
 
 @pytest.mark.parametrize(("source", "key"), sorted(set(named_keys())))

