@@ -16,7 +16,7 @@ install: $(VENV)/.installed  ## .venv with the pinned dependencies
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,peers]'
 	touch $@
 
 fig2: install  ## results/fig2.pdf (CORES=N to change the core count, default: all)
