@@ -199,6 +199,8 @@ def train(
         return norms
 
     def batch_losses(step: int) -> torch.Tensor:
+        if schedule.batch_size is None:  # full batch: the data as they are, no copy
+            return stack.losses(train_data.x, train_data.y)
         indices = schedule.batch(step).to(train_data.x.device)
         return stack.losses(train_data.x[:, indices], train_data.y[:, indices])
 
