@@ -14,7 +14,10 @@ min_version("9.0")
 # The numerical core lives in src/hessian_spectra; the rules use its torch-free size
 # helpers. workflow/scripts/_source_path.py puts src/ first on the path, here and in every
 # job, so the workflow runs its own library whether or not (or wherever) it is installed.
-sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
+# WORKFLOW_DIR is this file's folder, also where another workflow uses this one as a module
+# (workflow.basedir is then the other workflow's).
+WORKFLOW_DIR = workflow.current_basedir.get_path_or_uri(secret_free=True)
+sys.path.insert(0, os.path.join(WORKFLOW_DIR, "workflow", "scripts"))
 import _source_path  # noqa: F401
 from hessian_spectra import config_checks
 
@@ -28,7 +31,7 @@ if os.path.exists("config/config.yaml"):
 configfile: "config/config.yaml"
 
 
-config_checks.typed(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+config_checks.typed(config, os.path.join(WORKFLOW_DIR, "config", "schema.yaml"))
 validate(config, "config/schema.yaml")
 
 

@@ -24,6 +24,7 @@ rule fig1:
         runtime=5,
     params:
         setting=FIG1_RUN.in_words(),
+        code=code("fig1.py"),
     script:
         "../workflow/scripts/fig1.py"
 
@@ -49,6 +50,7 @@ rule fig2:
         spectra=FIG2,
         top=config["fig2"]["top"],
         title=f"End of {runs.fig2_title(config)}",
+        code=code("fig2.py"),
     script:
         "../workflow/scripts/fig2.py"
 
@@ -74,6 +76,7 @@ rule table1:
         runtime=10,
     params:
         runs=TABLE1,
+        code=code("table1.py"),
     script:
         "../workflow/scripts/table1.py"
 
@@ -102,6 +105,7 @@ rule table1_vs_paper:
         runtime=10,
     params:
         runs=TABLE1,
+        code=code("table1_vs_paper.py"),
     script:
         "../workflow/scripts/table1_vs_paper.py"
 
@@ -122,6 +126,7 @@ rule gd_vs_sgd:
         runtime=5,
     params:
         pairs=GD_VS_SGD,
+        code=code("gd_vs_sgd.py"),
     script:
         "../workflow/scripts/gd_vs_sgd.py"
 
@@ -148,5 +153,6 @@ rule fig_ggn:
     params:
         runs=FIG_GGN,
         top=config["fig_ggn"]["top"],
+        code=code("fig_ggn.py"),
     script:
         "../workflow/scripts/fig_ggn.py"

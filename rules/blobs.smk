@@ -16,6 +16,7 @@ rule blobs_dataset:
         runtime=5,
     params:
         data=plain(config["blobs"]["data"]),
+        code=code("blobs_dataset.py"),
     script:
         "../workflow/scripts/blobs_dataset.py"
 
@@ -39,6 +40,7 @@ rule train_sgd:
         training=plain(config["blobs"]["train"]["sgd"]),
         model=plain(config["blobs"]["model"]),
         device=config["blobs"]["device"],
+        code=code("train.py"),
     script:
         "../workflow/scripts/train.py"
 
@@ -55,3 +57,4 @@ use rule train_sgd as train_gd with:
         training=plain(config["blobs"]["train"]["gd"]),
         model=plain(config["blobs"]["model"]),
         device=config["blobs"]["device"],
+        code=code("train.py"),

@@ -15,6 +15,7 @@ rule cifar_dataset:
         runtime=60,
     params:
         data=plain(config["cifar"]["data"]),
+        code=code("cifar_dataset.py"),
     script:
         "../workflow/scripts/cifar_dataset.py"
 
@@ -38,6 +39,7 @@ rule train_cifar_part:
         settings=get_cifar_settings,
         architecture=plain(config["cifar"]["model"]),
         device=config["cifar"]["device"],
+        code=code("train_cifar_part.py"),
     script:
         "../workflow/scripts/train_cifar_part.py"
 
@@ -62,6 +64,7 @@ rule cifar_line:
         line=plain(config["cifar"]["line"]),
         eval_batch_size=config["cifar"]["train"]["eval_batch_size"],
         device=config["cifar"]["device"],
+        code=code("cifar_line.py"),
     script:
         "../workflow/scripts/cifar_line.py"
 
@@ -84,6 +87,7 @@ rule cifar_top_eigenvalues:
     params:
         spectrum=plain(config["cifar"]["spectrum"]),
         device=config["cifar"]["device"],
+        code=code("cifar_top_eigenvalues.py"),
     script:
         "../workflow/scripts/cifar_top_eigenvalues.py"
 
@@ -107,6 +111,8 @@ rule fig8:
     resources:
         mem_mb=2048,
         runtime=10,
+    params:
+        code=code("fig8.py"),
     script:
         "../workflow/scripts/fig8.py"
 
@@ -134,5 +140,7 @@ rule fig7_fig9:
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        code=code("fig7_fig9.py"),
     script:
         "../workflow/scripts/fig7_fig9.py"

@@ -5,7 +5,7 @@
 import os
 import re
 
-from hessian_spectra import config_checks, runs
+from hessian_spectra import code_digest, config_checks, runs
 from hessian_spectra.resources import (
     dense_matrix_mb,
     hessian_job_mem_mb,
@@ -21,6 +21,15 @@ config_checks.check(config)
 def plain(section):
     """A config section as a sorted plain dict, so params compare equal across runs."""
     return {key: section[key] for key in sorted(section)}
+
+
+def code(script):
+    """The digest of workflow/scripts/`script` and of the library code it reaches
+    (hessian_spectra.code_digest), each rule's param `code`. Rerun triggers follow content,
+    not mtimes (profiles/default): an edit to that code reruns the jobs that run it, and
+    only theirs."""
+    scripts = os.path.join(WORKFLOW_DIR, "workflow", "scripts")
+    return code_digest.script_digest(os.path.join(scripts, script))
 
 
 def dense_matrix(path):

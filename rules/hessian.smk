@@ -30,6 +30,7 @@ if config["hessian"]["split"] == 1:
             part=0,
             parts=1,
             device=config["hessian"]["device"],
+            code=code("hessian.py"),
         script:
             "../workflow/scripts/hessian.py"
 
@@ -59,6 +60,7 @@ else:
             part=lambda wildcards: int(wildcards.part),
             parts=config["hessian"]["split"],
             device=config["hessian"]["device"],
+            code=code("hessian.py"),
         script:
             "../workflow/scripts/hessian.py"
 
@@ -77,6 +79,8 @@ else:
             mem_mb=lambda wildcards, attempt: attempt
             * (1024 + 512 + symmetry_check_mb(get_blob_parameter_count(wildcards))),
             runtime=lambda wildcards, attempt: 15 * attempt,
+        params:
+            code=code("gather_hessian.py"),
         script:
             "../workflow/scripts/gather_hessian.py"
 
@@ -97,6 +101,7 @@ rule spectrum:
     params:
         plan=get_blob_spectrum_plan,
         device=config["hessian"]["device"],
+        code=code("spectrum.py"),
     script:
         "../workflow/scripts/spectrum.py"
 
@@ -123,6 +128,7 @@ rule gauss_newton:
     params:
         chunk_size=config["hessian"]["chunk_size"],
         device=config["hessian"]["device"],
+        code=code("gauss_newton.py"),
     script:
         "../workflow/scripts/gauss_newton.py"
 
@@ -142,6 +148,7 @@ use rule spectrum as ggn_spectrum with:
     params:
         plan=get_blob_dense_plan,
         device=config["hessian"]["device"],
+        code=code("spectrum.py"),
 
 
 use rule ggn_spectrum as residual_spectrum with:

@@ -19,5 +19,6 @@ rule fig10:
         runtime=10,
     params:
         settings=plain(config["fig10"]),
+        code=code("fig10.py"),
     script:
         "../workflow/scripts/fig10.py"

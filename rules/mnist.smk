@@ -15,6 +15,7 @@ rule mnist_dataset:
         runtime=30,
     params:
         data=plain(config["mnist"]["data"]),
+        code=code("mnist_dataset.py"),
     script:
         "../workflow/scripts/mnist_dataset.py"
 
@@ -40,6 +41,7 @@ rule train_mnist:
         training=get_mnist_run("training"),
         init_std=config["mnist"]["init_std"],
         device=config["mnist"]["device"],
+        code=code("train_mnist.py"),
     script:
         "../workflow/scripts/train_mnist.py"
 
@@ -66,6 +68,7 @@ rule mnist_hessian:
         part=0,
         parts=1,
         device=config["mnist"]["device"],
+        code=code("hessian.py"),
     script:
         "../workflow/scripts/hessian.py"
 
@@ -88,6 +91,7 @@ if config["mnist"]["spectrum"]["method"] == "dense":
         params:
             plan=get_mnist_spectrum_plan,
             device=config["mnist"]["device"],
+            code=code("spectrum.py"),
         script:
             "../workflow/scripts/spectrum.py"
 
@@ -112,6 +116,7 @@ else:
             tolerance=config["mnist"]["spectrum"]["tolerance"],
             max_products=get_mnist_max_products,
             device=config["mnist"]["device"],
+            code=code("lanczos_spectrum.py"),
         script:
             "../workflow/scripts/lanczos_spectrum.py"
 
@@ -143,6 +148,7 @@ rule fig3_fig5:
         spectra=mnist_spectra("fc"),
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K, one hidden layer",
+        code=code("mnist_figures.py"),
     script:
         "../workflow/scripts/mnist_figures.py"
 
@@ -168,3 +174,4 @@ use rule fig3_fig5 as fig4_fig6 with:
         spectra=mnist_spectra("conv"),
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K convnet, small vs large batch",
+        code=code("mnist_figures.py"),

@@ -27,6 +27,7 @@ rule summary:
             alg: config["blobs"]["train"][alg]["gradient_tolerance"]
             for alg in config["table1"]["algorithms"]
         },
+        code=code("summary.py"),
     script:
         "../workflow/scripts/summary.py"
 
@@ -44,5 +45,6 @@ rule config_used:
         ENV
     params:
         config=config,
+        code=code("config_used.py"),
     script:
         "../workflow/scripts/config_used.py"
