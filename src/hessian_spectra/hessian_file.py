@@ -96,11 +96,10 @@ class SymmetryCheck:
                 for later, (c0, c1) in enumerate(bands[band:], start=band):
                     if not copy and (first, last) == (b0, b1):
                         self._kept[band, later] = segment[:, c0:c1]
-                    else:
-                        kept = self._kept.setdefault(
-                            (band, later), rows.new_empty(b1 - b0, c1 - c0)
-                        )
-                        kept[first - b0 : last - b0] = segment[:, c0:c1]
+                        continue
+                    if (band, later) not in self._kept:
+                        self._kept[band, later] = rows.new_empty(b1 - b0, c1 - c0)
+                    self._kept[band, later][first - b0 : last - b0] = segment[:, c0:c1]
             if first < last == b1:  # every pair in this band's columns is compared
                 for earlier in range(band + 1):
                     del self._kept[earlier, band]
