@@ -4,6 +4,7 @@
 
 
 rule fig1:
+    """Fig. 1: the spectrum of one blob run at initialisation and at the end."""
     input:
         initial=FIG1_RUN.file("spectra", "init.h5"),
         final=FIG1_RUN.file("spectra", "final.h5"),
@@ -16,6 +17,8 @@ rule fig1:
         numbers="results/fig1.json",
     log:
         "results/logs/fig1.log",
+    benchmark:
+        benchmark_file("fig1")
     conda:
         ENV
     threads: 1
@@ -30,6 +33,7 @@ rule fig1:
 
 
 rule fig2:
+    """Fig. 2: the spectra at the end of training, one run per k."""
     input:
         FIG2.values(),
     output:
@@ -40,6 +44,8 @@ rule fig2:
         ),
     log:
         "results/logs/fig2.log",
+    benchmark:
+        benchmark_file("fig2")
     conda:
         ENV
     threads: 1
@@ -56,6 +62,7 @@ rule fig2:
 
 
 rule table1:
+    """Table 1: eigenvalue counts of every grid run, as CSV, Markdown and LaTeX."""
     input:
         files_of(TABLE1, "spectrum", "history"),
     output:
@@ -68,6 +75,8 @@ rule table1:
         latex="results/table1.tex",
     log:
         "results/logs/table1.log",
+    benchmark:
+        benchmark_file("table1")
     conda:
         ENV
     threads: 1
@@ -84,6 +93,7 @@ rule table1:
 # Table 1 against the paper on the paper's own 19 rows, both sides scored the same way,
 # with the group elbow, and the spectrum near k of every grid run.
 rule table1_vs_paper:
+    """Table 1 against the paper's 19 rows, the group elbow, the spectrum near k."""
     input:
         table="results/table1.csv",
         spectra=files_of(TABLE1, "spectrum"),
@@ -97,6 +107,8 @@ rule table1_vs_paper:
         near_k="results/spectrum_near_k.json",
     log:
         "results/logs/table1_vs_paper.log",
+    benchmark:
+        benchmark_file("table1_vs_paper")
     conda:
         ENV
     threads: 1
@@ -112,12 +124,15 @@ rule table1_vs_paper:
 
 # GD against SGD from the same start at every grid point both algorithms train.
 rule gd_vs_sgd:
+    """GD against SGD from the same start, at each grid point both train."""
     input:
         gd_vs_sgd_files(),
     output:
         "results/gd_vs_sgd.json",
     log:
         "results/logs/gd_vs_sgd.log",
+    benchmark:
+        benchmark_file("gd_vs_sgd")
     conda:
         ENV
     threads: 1
@@ -133,6 +148,7 @@ rule gd_vs_sgd:
 
 # fig_ggn reads the spectra of H, G and R = H - G, each solved by the spectrum rule.
 rule fig_ggn:
+    """The spectra of H, G and R = H - G of the fig_ggn runs (Section 2.2)."""
     input:
         files_of(FIG_GGN, "spectrum", "ggn_spectrum", "residual_spectrum"),
     output:
@@ -144,6 +160,8 @@ rule fig_ggn:
         numbers="results/fig_ggn.json",
     log:
         "results/logs/fig_ggn.log",
+    benchmark:
+        benchmark_file("fig_ggn")
     conda:
         ENV
     threads: 1

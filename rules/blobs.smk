@@ -4,10 +4,13 @@
 
 
 rule blobs_dataset:
+    """One Gaussian-blob dataset: k clusters at spread cov (Section 3.1)."""
     output:
         "results/blobs/data/k{k}-cov{cov}.h5",
     log:
         "results/logs/blobs_dataset/k{k}-cov{cov}.log",
+    benchmark:
+        benchmark_file("blobs_dataset", "k{k}-cov{cov}")
     conda:
         ENV
     threads: 1
@@ -22,13 +25,15 @@ rule blobs_dataset:
 
 
 rule train_sgd:
-    """One job per (activation, k): the runs at every cov, trained side by side."""
+    """The SGD runs of one (activation, k) at every cov, trained side by side."""
     input:
         datasets=[run["dataset"] for run in training_job("sgd")],
     output:
         training_outputs("sgd"),
     log:
         "results/logs/train/sgd-{act}-k{k}.log",
+    benchmark:
+        benchmark_file("train_sgd", "{act}-k{k}")
     conda:
         ENV
     threads: 1
@@ -46,12 +51,15 @@ rule train_sgd:
 
 
 use rule train_sgd as train_gd with:
+    """The GD runs of one (activation, k) at every cov, trained side by side."""
     input:
         datasets=[run["dataset"] for run in training_job("gd")],
     output:
         training_outputs("gd"),
     log:
         "results/logs/train/gd-{act}-k{k}.log",
+    benchmark:
+        benchmark_file("train_gd", "{act}-k{k}")
     params:
         runs=get_training_job("gd"),
         training=plain(config["blobs"]["train"]["gd"]),

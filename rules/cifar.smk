@@ -3,10 +3,13 @@
 
 
 rule cifar_dataset:
+    """The CIFAR-10 training and test images, normalised per channel."""
     output:
         "results/cifar/data/cifar10.h5",
     log:
         "results/logs/cifar_dataset.log",
+    benchmark:
+        benchmark_file("cifar_dataset")
     conda:
         ENV
     threads: 1
@@ -21,6 +24,7 @@ rule cifar_dataset:
 
 
 rule train_cifar_part:
+    """One part of the CIFAR-10 run: large batch, then small batch from its end."""
     input:
         dataset="results/cifar/data/cifar10.h5",
         start=get_cifar_start,
@@ -28,6 +32,8 @@ rule train_cifar_part:
         "results/cifar/part{part}.h5",
     log:
         "results/logs/train_cifar_part{part}.log",
+    benchmark:
+        benchmark_file("train_cifar_part", "part{part}")
     conda:
         ENV
     threads: 2
@@ -45,6 +51,7 @@ rule train_cifar_part:
 
 
 rule cifar_line:
+    """Loss and accuracy on the line through the LB and SB CIFAR-10 solutions."""
     input:
         dataset="results/cifar/data/cifar10.h5",
         part1=CIFAR_ENDS["lb"],
@@ -53,6 +60,8 @@ rule cifar_line:
         "results/cifar/line.csv",
     log:
         "results/logs/cifar_line.log",
+    benchmark:
+        benchmark_file("cifar_line")
     conda:
         ENV
     threads: 2
@@ -70,6 +79,7 @@ rule cifar_line:
 
 
 rule cifar_top_eigenvalues:
+    """The top Hessian eigenvalues at one end of the CIFAR-10 run (Lanczos)."""
     input:
         dataset="results/cifar/data/cifar10.h5",
         trajectory=lambda wildcards: CIFAR_ENDS[wildcards.end],
@@ -77,6 +87,8 @@ rule cifar_top_eigenvalues:
         "results/cifar/top_eigenvalues_{end}.h5",
     log:
         "results/logs/cifar_top_eigenvalues_{end}.log",
+    benchmark:
+        benchmark_file("cifar_top_eigenvalues", "{end}")
     conda:
         ENV
     threads: 2
@@ -93,6 +105,7 @@ rule cifar_top_eigenvalues:
 
 
 rule fig8:
+    """Fig. 8: the CIFAR-10 training curves of both parts."""
     input:
         part1=CIFAR_ENDS["lb"],
         part2=CIFAR_ENDS["sb"],
@@ -105,6 +118,8 @@ rule fig8:
         numbers="results/cifar_training.json",
     log:
         "results/logs/fig8.log",
+    benchmark:
+        benchmark_file("fig8")
     conda:
         ENV
     threads: 1
@@ -118,6 +133,7 @@ rule fig8:
 
 
 rule fig7_fig9:
+    """Figs. 7 and 9: the loss and accuracy on the line between the two solutions."""
     input:
         "results/cifar/line.csv",
     output:
@@ -134,6 +150,8 @@ rule fig7_fig9:
         numbers="results/cifar_line.json",
     log:
         "results/logs/fig7_fig9.log",
+    benchmark:
+        benchmark_file("fig7_fig9")
     conda:
         ENV
     threads: 1

@@ -32,6 +32,16 @@ def code(script):
     return code_digest.script_digest(os.path.join(scripts, script))
 
 
+def benchmark_file(rule, name=None):
+    """Where Snakemake records the wall time and peak memory of a job of `rule` (its
+    `benchmark:`): results/benchmarks/<rule>.tsv for a rule of one job, else
+    results/benchmarks/<rule>/<name>.tsv, `name` made of the job's wildcards. Rule
+    benchmarks_table sums them per rule into results/benchmarks.md."""
+    if name is None:
+        return f"results/benchmarks/{rule}.tsv"
+    return f"results/benchmarks/{rule}/{name}.tsv"
+
+
 def dense_matrix(path):
     """Dense Hessian-sized files are temporary unless hessian.keep is set."""
     return path if config["hessian"]["keep"] else temp(path)
@@ -74,6 +84,10 @@ def blob_file(folder, name):
 
 def blob_log(rule, name="{point}"):
     return f"results/logs/{rule}/{BLOB_RUN}-{name}.log"
+
+
+def blob_benchmark(rule, name="{point}"):
+    return benchmark_file(rule, f"{BLOB_RUN}-{name}")
 
 
 BLOB_COVS = tuple(runs.training_covs(config))

@@ -9,6 +9,7 @@ from hessian_spectra.resources import symmetry_check_mb
 if config["hessian"]["split"] == 1:
 
     rule hessian:
+        """The exact Hessian of one blob run at one checkpoint, in HDF5 row blocks."""
         input:
             checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
             dataset="results/blobs/data/k{k}-cov{cov}.h5",
@@ -16,6 +17,8 @@ if config["hessian"]["split"] == 1:
             dense_matrix(blob_file("hessians", "{point}.h5")),
         log:
             blob_log("hessian"),
+        benchmark:
+            blob_benchmark("hessian")
         conda:
             ENV
         threads: 2
@@ -39,6 +42,7 @@ else:
     # One Hessian spread over hessian.split jobs, each computing a contiguous range of
     # row blocks into its own file; `hessian` then joins them.
     rule hessian_part:
+        """A contiguous range of row blocks of one blob Hessian (hessian.split > 1)."""
         input:
             checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
             dataset="results/blobs/data/k{k}-cov{cov}.h5",
@@ -46,6 +50,8 @@ else:
             temp(blob_file("hessians", "{point}.part{part}.h5")),
         log:
             blob_log("hessian_part", "{point}-{part}"),
+        benchmark:
+            blob_benchmark("hessian_part", "{point}-{part}")
         conda:
             ENV
         threads: 2
@@ -65,12 +71,15 @@ else:
             "../workflow/scripts/hessian.py"
 
     rule hessian:
+        """One blob Hessian joined from its hessian.split parts, in row order."""
         input:
             get_hessian_parts,
         output:
             dense_matrix(blob_file("hessians", "{point}.h5")),
         log:
             blob_log("hessian"),
+        benchmark:
+            blob_benchmark("hessian")
         conda:
             ENV
         threads: 1
@@ -86,12 +95,15 @@ else:
 
 
 rule spectrum:
+    """Every eigenvalue of one blob Hessian, by the spectrum plan of its size."""
     input:
         blob_file("hessians", "{point}.h5"),
     output:
         blob_file("spectra", "{point}.h5"),
     log:
         blob_log("spectrum"),
+    benchmark:
+        blob_benchmark("spectrum")
     conda:
         ENV
     threads: 2
@@ -110,6 +122,7 @@ rule spectrum:
 # rule hessian computes them, minus G's. So fig_ggn never needs the temporary Hessian, and
 # building it after fig2 reruns neither the Hessian nor its spectrum.
 rule gauss_newton:
+    """The Gauss-Newton term G and the residual R = H - G of one blob checkpoint."""
     input:
         checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
         dataset="results/blobs/data/k{k}-cov{cov}.h5",
@@ -118,6 +131,8 @@ rule gauss_newton:
         residual=dense_matrix(blob_file("residual", "{point}.h5")),
     log:
         blob_log("gauss_newton"),
+    benchmark:
+        blob_benchmark("gauss_newton")
     conda:
         ENV
     threads: 2
@@ -136,12 +151,15 @@ rule gauss_newton:
 # The spectra of G and of R = H - G, by the spectrum rule's own code and plan (no rank
 # bound of H's applies to them: a dense solve).
 use rule spectrum as ggn_spectrum with:
+    """Every eigenvalue of one Gauss-Newton term G (a dense solve)."""
     input:
         blob_file("ggn", "{point}.h5"),
     output:
         blob_file("ggn_spectra", "{point}.h5"),
     log:
         blob_log("ggn_spectrum"),
+    benchmark:
+        blob_benchmark("ggn_spectrum")
     resources:
         mem_mb=plan_mem_mb(get_blob_dense_plan),
         runtime=lambda wildcards, attempt: 60 * attempt,
@@ -152,9 +170,12 @@ use rule spectrum as ggn_spectrum with:
 
 
 use rule ggn_spectrum as residual_spectrum with:
+    """Every eigenvalue of one residual R = H - G (a dense solve)."""
     input:
         blob_file("residual", "{point}.h5"),
     output:
         blob_file("residual_spectra", "{point}.h5"),
     log:
         blob_log("residual_spectrum"),
+    benchmark:
+        blob_benchmark("residual_spectrum")

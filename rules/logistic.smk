@@ -2,6 +2,7 @@
 
 
 rule fig10:
+    """Fig. 10: logistic-regression Hessians against random-matrix theory (Appendix B)."""
     output:
         figure=reported(
             "results/fig10.pdf",
@@ -11,6 +12,8 @@ rule fig10:
         numbers="results/fig10.json",
     log:
         "results/logs/fig10.log",
+    benchmark:
+        benchmark_file("fig10")
     conda:
         ENV
     threads: 2

@@ -3,10 +3,13 @@
 
 
 rule mnist_dataset:
+    """MNIST-1K: the fixed, seeded training and test digits."""
     output:
         "results/mnist/data/mnist1k.h5",
     log:
         "results/logs/mnist_dataset.log",
+    benchmark:
+        benchmark_file("mnist_dataset")
     conda:
         ENV
     threads: 1
@@ -21,6 +24,7 @@ rule mnist_dataset:
 
 
 rule train_mnist:
+    """One MNIST-1K net (an FC width, or the SB or LB convnet), trained."""
     input:
         dataset="results/mnist/data/mnist1k.h5",
     output:
@@ -29,6 +33,8 @@ rule train_mnist:
         history="results/mnist/runs/{net}/history.csv",
     log:
         "results/logs/train_mnist/{net}.log",
+    benchmark:
+        benchmark_file("train_mnist", "{net}")
     conda:
         ENV
     threads: 2
@@ -47,6 +53,7 @@ rule train_mnist:
 
 
 rule mnist_hessian:
+    """The exact Hessian of one trained MNIST-1K net, in HDF5 row blocks."""
     input:
         checkpoint="results/mnist/runs/{net}/checkpoints/final.pt",
         dataset="results/mnist/data/mnist1k.h5",
@@ -54,6 +61,8 @@ rule mnist_hessian:
         temp("results/mnist/hessians/{net}/final.h5"),
     log:
         "results/logs/mnist_hessian/{net}.log",
+    benchmark:
+        benchmark_file("mnist_hessian", "{net}")
     conda:
         ENV
     threads: 2
@@ -76,12 +85,15 @@ rule mnist_hessian:
 if config["mnist"]["spectrum"]["method"] == "dense":
 
     rule mnist_spectrum:
+        """Every eigenvalue of one MNIST-1K Hessian, by the spectrum plan of its size."""
         input:
             "results/mnist/hessians/{net}/final.h5",
         output:
             "results/mnist/spectra/{net}/final.h5",
         log:
             "results/logs/mnist_spectrum/{net}.log",
+        benchmark:
+            benchmark_file("mnist_spectrum", "{net}")
         conda:
             ENV
         threads: 2
@@ -98,6 +110,7 @@ if config["mnist"]["spectrum"]["method"] == "dense":
 else:
 
     rule mnist_spectrum:
+        """The k largest and smallest Hessian eigenvalues of one MNIST-1K net (Lanczos)."""
         input:
             checkpoint="results/mnist/runs/{net}/checkpoints/final.pt",
             dataset="results/mnist/data/mnist1k.h5",
@@ -105,6 +118,8 @@ else:
             "results/mnist/spectra/{net}/final.h5",
         log:
             "results/logs/mnist_spectrum/{net}.log",
+        benchmark:
+            benchmark_file("mnist_spectrum", "{net}")
         conda:
             ENV
         threads: 2
@@ -122,6 +137,7 @@ else:
 
 
 rule fig3_fig5:
+    """Figs. 3 and 5: top and negative eigenvalues of the FC nets by width."""
     input:
         mnist_spectra("fc").values(),
     output:
@@ -138,6 +154,8 @@ rule fig3_fig5:
         numbers="results/mnist_fc.json",
     log:
         "results/logs/fig3_fig5.log",
+    benchmark:
+        benchmark_file("fig3_fig5")
     conda:
         ENV
     threads: 1
@@ -154,6 +172,7 @@ rule fig3_fig5:
 
 
 use rule fig3_fig5 as fig4_fig6 with:
+    """Figs. 4 and 6: top and negative eigenvalues of the SB and LB convnets."""
     input:
         mnist_spectra("conv").values(),
     output:
@@ -170,6 +189,8 @@ use rule fig3_fig5 as fig4_fig6 with:
         numbers="results/mnist_conv.json",
     log:
         "results/logs/fig4_fig6.log",
+    benchmark:
+        benchmark_file("fig4_fig6")
     params:
         spectra=mnist_spectra("conv"),
         top=config["mnist"]["spectrum"]["top"],

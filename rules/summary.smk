@@ -3,6 +3,7 @@
 
 
 rule summary:
+    """summary.json and summary.md: every claim tested, decided from the numbers."""
     input:
         **summary_inputs(),
     output:
@@ -14,6 +15,8 @@ rule summary:
         ),
     log:
         "results/logs/summary.log",
+    benchmark:
+        benchmark_file("summary")
     conda:
         ENV
     threads: 1
@@ -36,6 +39,7 @@ rule summary:
 # report/readme_numbers.py --record results`) knows which runs each figure selected.
 # Requested by name (not in rule all): every config change reruns it.
 rule config_used:
+    """results/config.yaml: the config the results were made with (by name)."""
     output:
         "results/config.yaml",
     log:

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 TEXT_SUFFIXES = {".csv", ".json", ".md", ".tex"}
-SKIPPED_PARTS = {"logs", "benchmarks", ".snakemake"}
+# Logs, and the benchmark files and their tables (times and memory, not numbers).
+SKIPPED_PARTS = {"logs", "benchmarks", "benchmarks.md", "benchmarks_so_far.md", ".snakemake"}
 VOLATILE_ATTRS = {"software", "created", "host", "dataset", "hessian", "start", "checkpoint"}
 # Hashes of input files' bytes: provenance, not numbers (an HDF5 layout change moves them).
 FILE_HASH_SUFFIX = "_sha256"

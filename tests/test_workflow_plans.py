@@ -45,6 +45,7 @@ def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
         "table1_vs_paper",
         "gd_vs_sgd",
         "summary",
+        "benchmarks_table",
         "all",
     }
     grid = TEST_CONFIG["table1"]
@@ -169,6 +170,7 @@ def test_default_config_plans_every_artefact(tmp_path):
         "table1": 1,
         "table1_vs_paper": 1,
         "summary": 1,
+        "benchmarks_table": 1,
         "all": 1,
     }
 
