@@ -14,6 +14,7 @@ rule fig1:
             caption="../report/fig1.rst",
             category="2.1 A first look at the spectrum",
         ),
+        png="results/fig1.png",
         numbers="results/fig1.json",
     log:
         "results/logs/fig1.log",
@@ -42,6 +43,7 @@ rule fig2:
             caption="../report/fig2.rst",
             category="3.1 Data and eigenvalues",
         ),
+        png="results/fig2.png",
     log:
         "results/logs/fig2.log",
     benchmark:
@@ -157,6 +159,7 @@ rule fig_ggn:
             caption="../report/fig_ggn.rst",
             category="2.2 Gauss-Newton decomposition",
         ),
+        png="results/fig_ggn.png",
         numbers="results/fig_ggn.json",
     log:
         "results/logs/fig_ggn.log",

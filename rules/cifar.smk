@@ -115,6 +115,7 @@ rule fig8:
             caption="../report/fig8.rst",
             category="4.1 Large and small batch in one basin",
         ),
+        png="results/fig8.png",
         numbers="results/cifar_training.json",
     log:
         "results/logs/fig8.log",
@@ -147,6 +148,8 @@ rule fig7_fig9:
             caption="../report/fig7.rst",
             category="4.1 Large and small batch in one basin",
         ),
+        fig9_png="results/fig9.png",
+        fig7_png="results/fig7.png",
         numbers="results/cifar_line.json",
     log:
         "results/logs/fig7_fig9.log",

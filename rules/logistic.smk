@@ -9,6 +9,7 @@ rule fig10:
             caption="../report/fig10.rst",
             category="Appendix B: random-matrix theory",
         ),
+        png="results/fig10.png",
         numbers="results/fig10.json",
     log:
         "results/logs/fig10.log",

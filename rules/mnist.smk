@@ -151,6 +151,8 @@ rule fig3_fig5:
             caption="../report/fig5.rst",
             category="3.2 Number of parameters and eigenvalues",
         ),
+        top_png="results/fig3.png",
+        negative_png="results/fig5.png",
         numbers="results/mnist_fc.json",
     log:
         "results/logs/fig3_fig5.log",
@@ -186,6 +188,8 @@ use rule fig3_fig5 as fig4_fig6 with:
             caption="../report/fig6.rst",
             category="3.3 Large and small batch",
         ),
+        top_png="results/fig4.png",
+        negative_png="results/fig6.png",
         numbers="results/mnist_conv.json",
     log:
         "results/logs/fig4_fig6.log",

@@ -17,7 +17,7 @@ SCHEMA = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
 TOP_LEVEL = "|".join(sorted(SCHEMA["properties"], key=len, reverse=True))
 # A dotted key path that starts with a top-level section; {name} stands for any key there.
 KEY = re.compile(rf"(?<![\w.])(?:{TOP_LEVEL})(?:\.(?:[a-z_][a-z0-9_]*|\{{[a-z_]+\}}))+")
-FILE_SUFFIXES = {"pdf", "json", "log", "py", "smk", "rst", "html", "h5", "csv", "md", "tex"}
+FILE_SUFFIXES = {"pdf", "png", "json", "log", "py", "smk", "rst", "html", "h5", "csv", "md", "tex"}
 
 
 def _resolve(node: dict) -> dict:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from hessian_spectra import plotting
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("top", [3, 5, 6, 80])
@@ -84,3 +89,28 @@ def test_fig1_counts_negative_eigenvalues_beyond_the_round_off_floor():
         assert f"round-off floor M eps max|λ| = {floor:.1e}" in inset.get_text()
         assert "30" not in inset.get_text()
     plt.close(figure)
+
+
+def test_every_figure_is_saved_as_a_pdf_and_a_small_png_beside_it(tmp_path):
+    """The PNG is what the README's gallery shows (report/record/figures/): small enough
+    to commit, and, like the PDF, the same bytes for the same figure."""
+    pngs = []
+    for name in ("a", "b"):
+        values = np.concatenate([np.linspace(-1e-3, 1e-2, 4000), [5.0, 6.0, 7.0]])
+        figure = plotting.spectra_with_gap({f"k = {k}": values * k for k in range(1, 6)},
+                                           top=80, title="t")  # fmt: skip
+        plotting.save_figure(figure, tmp_path / f"{name}.pdf")
+        assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+        pngs.append((tmp_path / f"{name}.png").read_bytes())
+    assert pngs[0].startswith(b"\x89PNG") and len(pngs[0]) < 150_000
+    assert pngs[0] == pngs[1]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.pdf", "a.png", "b.pdf", "b.png"]
+
+
+def test_every_figure_rule_declares_the_png_beside_each_pdf():
+    """`save_figure` writes `<name>.png` beside `<name>.pdf`; the rule that makes the PDF
+    declares it, so Snakemake knows the file and `--record` finds it."""
+    for path in sorted((REPO / "rules").glob("*.smk")):
+        text = path.read_text()
+        for pdf in re.findall(r'"(results/[\w/]+)\.pdf"', text):
+            assert f'"{pdf}.png"' in text, f"{path.name}: {pdf}.pdf without {pdf}.png"

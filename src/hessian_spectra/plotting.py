@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib
 
@@ -32,10 +33,22 @@ def apply_style() -> None:
     plt.rcParams.update({"figure.dpi": 100, "savefig.bbox": "tight", "pdf.fonttype": 42})
 
 
+# The PNG beside each PDF: small enough to commit (report/record/figures/, the README's gallery).
+PNG_DPI = 100
+
+
+def png_path(path: str | os.PathLike) -> Path:
+    """The PNG that `save_figure` writes beside the PDF at `path` (`fig2.pdf` -> `fig2.png`)."""
+    return Path(path).with_suffix(".png")
+
+
 def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
-    """Write a PDF atomically and without a timestamp, so equal inputs give equal files."""
+    """Write a PDF and a PNG beside it (`png_path`), each atomically and without a
+    timestamp or a software version, so equal inputs give equal files."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})
+    with atomic_path(png_path(path)) as tmp:
+        fig.savefig(tmp, format="png", dpi=PNG_DPI, metadata={"Software": None})
     plt.close(fig)
 
 
