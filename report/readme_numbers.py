@@ -1,13 +1,14 @@
-"""The numbers of the README's results paragraphs, read from the results of record.
+"""The numbers of the results paragraphs of README.md and of the pages under docs/, read from
+the results of record.
 
 `report/record/` holds the small text artefacts (RECORDED) of one default-config run of the
-blob experiments, of one run of Figs. 3-6 (with `config/mnist-offline.yaml` here), and the
+blob experiments, of one run of Figs. 3-6 (with `config/mnist-offline.yaml` here), the
 config they were made with (`config.yaml`, rule `config_used`), from which the runs Figs. 1
-and 2 show are read. Each README block between `<!-- numbers: NAME -->` and
-`<!-- /numbers -->` is rendered from them; a test checks the README against this.
+and 2 show are read. Each block between `<!-- numbers: NAME -->` and `<!-- /numbers -->` of
+README.md or docs/*.md is rendered from them; a test checks the pages against this.
 
     python report/readme_numbers.py --record results   # copy a run's files, config.yaml too
-    python report/readme_numbers.py --write            # rewrite the README's blocks
+    python report/readme_numbers.py --write            # rewrite the pages' blocks
     python report/readme_numbers.py                    # check; exit 1 naming each stale block
 """
 
@@ -29,6 +30,7 @@ from hessian_spectra import paper_comparison, runs, tables
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "report" / "record"
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 RECORDED = (
     "config.yaml", "fig1.json", "table1.csv", "table1_vs_paper.csv", "spectrum_near_k.json",
     "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.json", "summary.md",
@@ -251,48 +253,64 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
 }
 
 
-def rendered(readme: str, record: Path = RECORD) -> str:
-    """The README with every numbers block rendered from `record`."""
+def pages() -> list[Path]:
+    """The pages whose blocks are rendered from the record: README.md and docs/*.md."""
+    return [README, *sorted(DOCS.glob("*.md"))]
+
+
+def rendered(text: str, record: Path = RECORD) -> str:
+    """A page with every numbers block rendered from `record`."""
 
     def fill(match: re.Match) -> str:
         name = match.group(2)
         if name not in BLOCKS:
-            raise KeyError(f"README block '{name}' has no renderer in {__file__}")
+            raise KeyError(f"numbers block '{name}' has no renderer in {__file__}")
         return f"{match.group(1)}{BLOCKS[name](record)}\n{match.group(4)}"
 
-    return BLOCK.sub(fill, readme)
+    return BLOCK.sub(fill, text)
 
 
-def stale_blocks(readme: str, record: Path = RECORD) -> list[str]:
-    fresh = dict((m.group(2), m.group(3)) for m in BLOCK.finditer(rendered(readme, record)))
-    return [m.group(2) for m in BLOCK.finditer(readme) if fresh[m.group(2)] != m.group(3)]
+def stale_blocks(text: str, record: Path = RECORD) -> list[str]:
+    fresh = dict((m.group(2), m.group(3)) for m in BLOCK.finditer(rendered(text, record)))
+    return [m.group(2) for m in BLOCK.finditer(text) if fresh[m.group(2)] != m.group(3)]
+
+
+def record_run(results: Path) -> None:
+    """Copy a run's text artefacts (RECORDED) into the record."""
+    found = [name for name in RECORDED if (results / name).exists()]
+    if not found:
+        sys.exit(f"{results} holds none of {', '.join(RECORDED)}")
+    if "config.yaml" not in found:
+        sys.exit(
+            f"{results}/config.yaml is missing: the record needs the config the run "
+            "was made with; request results/config.yaml (rule config_used) from that run"
+        )
+    RECORD.mkdir(parents=True, exist_ok=True)
+    for name in found:
+        shutil.copy2(results / name, RECORD / name)
+    print(f"recorded {', '.join(found)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", type=Path, metavar="RESULTS", help="copy from RESULTS")
-    parser.add_argument("--write", action="store_true", help="rewrite the README's blocks")
+    parser.add_argument("--write", action="store_true", help="rewrite the pages' blocks")
     args = parser.parse_args()
     if args.record:
-        found = [name for name in RECORDED if (args.record / name).exists()]
-        if not found:
-            sys.exit(f"{args.record} holds none of {', '.join(RECORDED)}")
-        if "config.yaml" not in found:
-            sys.exit(
-                f"{args.record}/config.yaml is missing: the record needs the config the run "
-                "was made with; request results/config.yaml (rule config_used) from that run"
-            )
-        RECORD.mkdir(parents=True, exist_ok=True)
-        for name in found:
-            shutil.copy2(args.record / name, RECORD / name)
-        print(f"recorded {', '.join(found)}")
-    readme = README.read_text()
+        record_run(args.record)
+    texts = {page: page.read_text() for page in pages()}
     if args.write or args.record:
-        README.write_text(rendered(readme))
+        fresh = {page: rendered(text) for page, text in texts.items()}  # every page, or none
+        for page, text in fresh.items():
+            page.write_text(text)
         return
-    stale = stale_blocks(readme)
+    stale = [
+        f"{page.relative_to(ROOT)}: {name}"
+        for page, text in texts.items()
+        for name in stale_blocks(text)
+    ]
     if stale:
-        sys.exit(f"README blocks out of date with {RECORD}: {', '.join(stale)}")
+        sys.exit(f"numbers blocks out of date with {RECORD}: {'; '.join(stale)}")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def test_fig2_count_labels_never_overlap(ks, counts, bulk_tops):
 
 def test_fig1_counts_negative_eigenvalues_beyond_the_round_off_floor():
     """The inset counts only the values below minus M eps max|lambda| (as fig1.json and
-    the README do), not those round-off puts just below zero, and says so."""
+    docs/blobs.md do), not those round-off puts just below zero, and says so."""
     size = 1000
     floor = size * np.finfo(np.float64).eps * 2.0  # max|lambda| = 2
     values = np.zeros(size)

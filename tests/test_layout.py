@@ -1,6 +1,6 @@
-"""The README's map of the tree holds: its layout section names every rules file and library
-module that exists and nothing that does not, and each artefact row leads file -> rule ->
-script -> library function as the rules, the scripts and the library say."""
+"""The map of the tree (docs/layout.md) holds: its layout block names every rules file and
+library module that exists and nothing that does not, and each artefact row leads file ->
+rule -> script -> library function as the rules, the scripts and the library say."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-README = (REPO / "README.md").read_text()
+LAYOUT = (REPO / "docs" / "layout.md").read_text()
 RULES = {path.name: path.read_text() for path in (REPO / "rules").glob("*.smk")}
 
 
 def layout_entries() -> list[str]:
-    """The paths the layout section's code block names, with their parent folders."""
-    section = README.split("## Layout", 1)[1]
-    block = section.split("```", 2)[1]
+    """The paths the layout page's first code block names, with their parent folders."""
+    block = LAYOUT.split("```", 2)[1]
     entries, parents = [], {}
     for line in block.splitlines():
         match = re.match(r"^( {0,4})(\S+)\s", line + " ")  # deeper: a description
@@ -53,7 +52,7 @@ def test_the_layout_names_every_rules_file_and_library_module():
 
 
 def artefact_rows() -> list[list[str]]:
-    table = README.split("<!-- artefacts -->", 1)[1].split("<!-- /artefacts -->", 1)[0]
+    table = LAYOUT.split("<!-- artefacts -->", 1)[1].split("<!-- /artefacts -->", 1)[0]
     rows = [
         [cell.strip() for cell in line.strip("|").split("|")]
         for line in table.strip().splitlines()[2:]

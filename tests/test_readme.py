@@ -1,25 +1,41 @@
-"""The README's results paragraphs carry the numbers of the results of record
-(`report/record/`, one default-config run), rendered by `report/readme_numbers.py`."""
+"""The results paragraphs of README.md and of the pages under docs/ carry the numbers of the
+results of record (`report/record/`, one default-config run), rendered by
+`report/readme_numbers.py`; every link between the pages leads somewhere."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = importlib.util.spec_from_file_location("readme_numbers", REPO / "report/readme_numbers.py")
 readme_numbers = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(readme_numbers)
+PAGES = readme_numbers.pages()
 
 
-def test_every_results_block_of_the_readme_matches_the_record():
-    readme = (REPO / "README.md").read_text()
-    blocks = readme_numbers.BLOCK.findall(readme)
-    assert {name for _, name, _, _ in blocks} == set(readme_numbers.BLOCKS)
-    assert readme_numbers.stale_blocks(readme) == [], (
-        "README numbers differ from report/record/: run python report/readme_numbers.py --write"
+def test_the_pages_are_the_readme_and_every_page_under_docs():
+    assert PAGES[0] == REPO / "README.md"
+    assert {page.name for page in PAGES[1:]} >= {"blobs.md", "mnist.md", "layout.md"}
+
+
+def test_every_block_has_a_renderer_and_appears_exactly_once():
+    names = [
+        name for page in PAGES for _, name, _, _ in readme_numbers.BLOCK.findall(page.read_text())
+    ]
+    assert sorted(names) == sorted(readme_numbers.BLOCKS)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_results_block_matches_the_record(page):
+    assert readme_numbers.stale_blocks(page.read_text()) == [], (
+        f"{page.name}: numbers differ from report/record/: "
+        "run python report/readme_numbers.py --write"
     )
 
 
@@ -29,5 +45,25 @@ def test_a_changed_record_makes_its_block_stale(tmp_path):
     numbers = json.loads((record / "fig10.json").read_text())
     numbers["two_blobs"][0]["largest"] += 1.0
     (record / "fig10.json").write_text(json.dumps(numbers))
-    readme = (REPO / "README.md").read_text()
-    assert readme_numbers.stale_blocks(readme, record) == ["fig10"]
+    page = (REPO / "docs" / "appendix-b.md").read_text()
+    assert readme_numbers.stale_blocks(page, record) == ["fig10"]
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces to -."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(), re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_link_between_the_pages_leads_somewhere(page):
+    text = page.read_text()
+    links = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'(?:href|src)="([^"]+)"', text)
+    for link in links:
+        if re.match(r"\w+:", link):
+            continue  # a web address
+        path, _, anchor = link.partition("#")
+        target = (page.parent / path).resolve() if path else page
+        assert target.exists(), f"{page.name}: {link}"
+        if anchor:
+            assert anchor in _anchors(target), f"{page.name}: {link}"

@@ -66,7 +66,7 @@ def ordered(ax: plt.Axes, eigenvalues: np.ndarray, **style) -> None:
 def _negative_line(values: np.ndarray) -> str:
     """Fig. 1's count of negative eigenvalues: those below minus the float64 round-off floor
     M eps max|lambda|, as `steps.figures.figure_initial_and_final` records them (the
-    README's number); the raw count of values below 0 moves with round-off."""
+    number docs/blobs.md quotes); the raw count of values below 0 moves with round-off."""
     floor = round_off_floor(values)
     counted = real_negatives(values, floor, values.size)["negative_count"]
     return (
