@@ -1,6 +1,7 @@
-"""The results paragraphs of README.md and of the pages under docs/ carry the numbers of the
-results of record (`report/record/`, one default-config run), rendered by
-`report/readme_numbers.py`; every link between the pages leads somewhere."""
+"""The results paragraphs of README.md and of the pages under docs/, and the README's
+gallery of figures, carry the numbers and verdicts of the results of record
+(`report/record/`, one default-config run), rendered by `report/readme_numbers.py`; every
+link between the pages leads somewhere."""
 
 from __future__ import annotations
 
@@ -47,6 +48,46 @@ def test_a_changed_record_makes_its_block_stale(tmp_path):
     (record / "fig10.json").write_text(json.dumps(numbers))
     page = (REPO / "docs" / "appendix-b.md").read_text()
     assert readme_numbers.stale_blocks(page, record) == ["fig10"]
+
+
+def test_the_gallery_shows_a_figure_exactly_when_the_record_holds_its_png(tmp_path):
+    record = tmp_path / "record"
+    shutil.copytree(readme_numbers.RECORD, record)
+    shutil.rmtree(record / "figures", ignore_errors=True)
+    row = next(line for line in readme_numbers.gallery(record).splitlines() if "[Fig. 2]" in line)
+    assert "report/record/figures/fig2.png" not in row
+    assert "| (not in this record) |" in row
+    (record / "figures").mkdir()
+    (record / "figures" / "fig2.png").write_bytes(b"\x89PNG")
+    row = next(line for line in readme_numbers.gallery(record).splitlines() if "[Fig. 2]" in line)
+    assert '<img src="report/record/figures/fig2.png"' in row
+    readme = (REPO / "README.md").read_text()
+    assert readme_numbers.stale_blocks(readme, record) == ["gallery"]
+
+
+def test_every_claim_of_the_gallery_is_one_the_summary_decides():
+    """A gallery row finds its verdict by the claim's words: the record's summary decides
+    the blob claims, and the CIFAR-10 ones are worded in summary_networks."""
+    decided = [claim["claim"] for claim in readme_numbers._decided(readme_numbers.RECORD)]
+    source = (REPO / "src/hessian_spectra/summary_networks.py").read_text()
+    for shown in readme_numbers.GALLERY:
+        for _, stated in shown.claims:
+            assert any(claim.startswith(stated) for claim in decided) or stated in source, stated
+
+
+def test_record_copies_the_runs_files_and_its_figures(tmp_path, monkeypatch):
+    results, record = tmp_path / "results", tmp_path / "record"
+    results.mkdir()
+    for name in ("config.yaml", "fig10.json"):
+        shutil.copy2(readme_numbers.RECORD / name, results / name)
+    (results / "fig10.png").write_bytes(b"\x89PNG")
+    (results / "fig10.pdf").write_bytes(b"%PDF")
+    monkeypatch.setattr(readme_numbers, "RECORD", record)
+    monkeypatch.setattr(readme_numbers, "FIGURES", record / "figures")
+    readme_numbers.record_run(results)
+    recorded = sorted(path.name for path in record.iterdir())
+    assert recorded == ["config.yaml", "fig10.json", "figures"]
+    assert [path.name for path in (record / "figures").iterdir()] == ["fig10.png"]
 
 
 def _anchors(page: Path) -> set[str]:
