@@ -1,6 +1,6 @@
 # Gaussian-blob data and the training of the blob networks (Section 3.1, Appendix A).
 # A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread;
-# a training job trains the runs of one {alg}-{act}-k{k} at every cov together.
+# a training job trains one run (as a stack of one: stacks.MLPStack).
 
 
 rule blobs_dataset:
@@ -25,15 +25,15 @@ rule blobs_dataset:
 
 
 rule train_sgd:
-    """The SGD runs of one (activation, k) at every cov, trained side by side."""
+    """One SGD run of the blob grid, trained as a stack of one (stacks.MLPStack)."""
     input:
         datasets=[run["dataset"] for run in training_job("sgd")],
     output:
         training_outputs("sgd"),
     log:
-        "results/logs/train/sgd-{act}-k{k}.log",
+        "results/logs/train/sgd-{act}-k{k}-cov{cov}.log",
     benchmark:
-        benchmark_file("train_sgd", "{act}-k{k}")
+        benchmark_file("train_sgd", "{act}-k{k}-cov{cov}")
     conda:
         ENV
     threads: 1
@@ -51,15 +51,15 @@ rule train_sgd:
 
 
 use rule train_sgd as train_gd with:
-    """The GD runs of one (activation, k) at every cov, trained side by side."""
+    """One GD run of the blob grid, trained as a stack of one (stacks.MLPStack)."""
     input:
         datasets=[run["dataset"] for run in training_job("gd")],
     output:
         training_outputs("gd"),
     log:
-        "results/logs/train/gd-{act}-k{k}.log",
+        "results/logs/train/gd-{act}-k{k}-cov{cov}.log",
     benchmark:
-        benchmark_file("train_gd", "{act}-k{k}")
+        benchmark_file("train_gd", "{act}-k{k}-cov{cov}")
     params:
         runs=get_training_job("gd"),
         training=plain(config["blobs"]["train"]["gd"]),

@@ -90,24 +90,22 @@ def blob_benchmark(rule, name="{point}"):
     return benchmark_file(rule, f"{BLOB_RUN}-{name}")
 
 
-BLOB_COVS = tuple(runs.training_covs(config))
-
-
-def training_job(algorithm, activation="{act}", n_classes="{k}"):
-    """The runs one training job of `algorithm` trains together (runs.TrainingBatch), each
-    with its dataset, checkpoints (init, step<N>, final) and history: as patterns of the
-    wildcards act and k (outputs), or a batch's own files (params)."""
+def training_job(algorithm, act="{act}", k="{k}", cov="{cov}"):
+    """The runs one training job of `algorithm` trains as one stack (`stacks.MLPStack`),
+    each with its dataset, checkpoints (init, step<N>, final) and history: as patterns of
+    the wildcards (outputs), or one job's own files (params). Today a job is one run; a
+    stack is for what every reader of a run needs with it (README, "Training")."""
     steps = config["blobs"]["train"][algorithm]["checkpoint_steps"]
     names = ["init", *(f"step{step}" for step in steps), "final"]
-    batch = runs.TrainingBatch(algorithm, activation, n_classes, BLOB_COVS)
+    run = BLOB_RUN.format(alg=algorithm, act=act, k=k, cov=cov)
+    folder = f"results/blobs/runs/{run}"
     return [
         {
-            "run": run.name,
-            "dataset": f"results/blobs/data/{run.data}.h5",
-            "checkpoints": {n: run.file("runs", f"checkpoints/{n}.pt") for n in names},
-            "history": run.file("runs", "history.csv"),
+            "run": run,
+            "dataset": f"results/blobs/data/k{k}-cov{cov}.h5",
+            "checkpoints": {n: f"{folder}/checkpoints/{n}.pt" for n in names},
+            "history": f"{folder}/history.csv",
         }
-        for run in batch.runs
     ]
 
 
@@ -117,7 +115,7 @@ def training_outputs(algorithm):
 
 
 def get_training_job(algorithm):
-    return lambda wildcards: training_job(algorithm, wildcards.act, int(wildcards.k))
+    return lambda w: training_job(algorithm, w.act, w.k, w.cov)
 
 
 def get_hessian_parts(wildcards):

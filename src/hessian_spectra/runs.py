@@ -133,29 +133,6 @@ def blob_runs(config: Mapping) -> list[BlobRun]:
     )
 
 
-def training_covs(config: Mapping) -> list[float]:
-    """The cov values of the blob runs, sorted: the runs each training job trains."""
-    return sorted({run.cov for run in blob_runs(config)})
-
-
-@dataclass(frozen=True)
-class TrainingBatch:
-    """The blob runs one training job trains side by side: one algorithm, activation and
-    k, at every cov of `training_covs` (the runs differ only in their data)."""
-
-    algorithm: str
-    activation: str
-    n_classes: int
-    covs: tuple[float, ...]
-
-    # The log of a batch; its runs' files follow BlobRun.PATTERN.
-    PATTERN = "{alg}-{act}-k{k}"
-
-    @property
-    def runs(self) -> list[BlobRun]:
-        return [BlobRun(self.algorithm, self.activation, self.n_classes, c) for c in self.covs]
-
-
 @dataclass(frozen=True)
 class RunPair:
     """The same grid point trained by GD and by SGD."""
