@@ -1,16 +1,17 @@
 # Gaussian-blob data and the training of the blob networks (Section 3.1, Appendix A).
-# A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}: algorithm, activation, clusters, spread;
-# a training job trains one run (as a stack of one: stacks.MLPStack).
+# A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}: algorithm, activation,
+# clusters, spread, the seed of its data and the seed of its initialisation; a training
+# job trains the seeds (blobs.seeds) of one cell as one stack (stacks.MLPStack).
 
 
 rule blobs_dataset:
-    """One Gaussian-blob dataset: k clusters at spread cov (Section 3.1)."""
+    """One Gaussian-blob dataset: k clusters at spread cov, the draw of one seed."""
     output:
-        "results/blobs/data/k{k}-cov{cov}.h5",
+        BLOB_DATASET,
     log:
-        "results/logs/blobs_dataset/k{k}-cov{cov}.log",
+        "results/logs/blobs_dataset/k{k}-cov{cov}-s{seed}.log",
     benchmark:
-        benchmark_file("blobs_dataset", "k{k}-cov{cov}")
+        benchmark_file("blobs_dataset", "k{k}-cov{cov}-s{seed}")
     conda:
         ENV
     threads: 1
@@ -25,21 +26,21 @@ rule blobs_dataset:
 
 
 rule train_sgd:
-    """One SGD run of the blob grid, trained as a stack of one (stacks.MLPStack)."""
+    """The seeds of one SGD cell of the blob runs, trained as one stack (stacks.MLPStack)."""
     input:
         datasets=[run["dataset"] for run in training_job("sgd")],
     output:
         training_outputs("sgd"),
     log:
-        "results/logs/train/sgd-{act}-k{k}-cov{cov}.log",
+        "results/logs/train/sgd-{act}-k{k}-cov{cov}-i{init}.log",
     benchmark:
-        benchmark_file("train_sgd", "{act}-k{k}-cov{cov}")
+        benchmark_file("train_sgd", "{act}-k{k}-cov{cov}-i{init}")
     conda:
         ENV
     threads: 1
     resources:
         mem_mb=2048,
-        runtime=60,
+        runtime=60 * len(runs.seeds(config)),
     params:
         runs=get_training_job("sgd"),
         training=plain(config["blobs"]["train"]["sgd"]),
@@ -51,15 +52,15 @@ rule train_sgd:
 
 
 use rule train_sgd as train_gd with:
-    """One GD run of the blob grid, trained as a stack of one (stacks.MLPStack)."""
+    """The seeds of one GD cell of the blob runs, trained as one stack (stacks.MLPStack)."""
     input:
         datasets=[run["dataset"] for run in training_job("gd")],
     output:
         training_outputs("gd"),
     log:
-        "results/logs/train/gd-{act}-k{k}-cov{cov}.log",
+        "results/logs/train/gd-{act}-k{k}-cov{cov}-i{init}.log",
     benchmark:
-        benchmark_file("train_gd", "{act}-k{k}-cov{cov}")
+        benchmark_file("train_gd", "{act}-k{k}-cov{cov}-i{init}")
     params:
         runs=get_training_job("gd"),
         training=plain(config["blobs"]["train"]["gd"]),

@@ -73,13 +73,16 @@ def plan_mem_mb(get_plan):
 
 # --- blobs (Sections 2-3.1, Table 1) ------------------------------------------------------
 
-# A blob run's files: results/blobs/<folder>/{alg}-{act}-k{k}-cov{cov}/<name>.
+# A blob run's files: results/blobs/<folder>/{alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}/<name>.
 BLOB_RUN = runs.BlobRun.PATTERN
 
 
 def blob_file(folder, name):
     """The pattern of one file of a blob run, e.g. blob_file("spectra", "{point}.h5")."""
     return f"results/blobs/{folder}/{BLOB_RUN}/{name}"
+
+
+BLOB_DATASET = runs.blob_dataset("{k}", "{cov}", "{seed}")
 
 
 def blob_log(rule, name="{point}"):
@@ -90,23 +93,34 @@ def blob_benchmark(rule, name="{point}"):
     return benchmark_file(rule, f"{BLOB_RUN}-{name}")
 
 
-def training_job(algorithm, act="{act}", k="{k}", cov="{cov}"):
-    """The runs one training job of `algorithm` trains as one stack (`stacks.MLPStack`),
-    each with its dataset, checkpoints (init, step<N>, final) and history: as patterns of
-    the wildcards (outputs), or one job's own files (params). Today a job is one run; a
-    stack is for what every reader of a run needs with it (README, "Training")."""
-    steps = config["blobs"]["train"][algorithm]["checkpoint_steps"]
-    names = ["init", *(f"step{step}" for step in steps), "final"]
-    run = BLOB_RUN.format(alg=algorithm, act=act, k=k, cov=cov)
-    folder = f"results/blobs/runs/{run}"
-    return [
-        {
-            "run": run,
-            "dataset": f"results/blobs/data/k{k}-cov{cov}.h5",
-            "checkpoints": {n: f"{folder}/checkpoints/{n}.pt" for n in names},
-            "history": f"{folder}/history.csv",
-        }
+def training_job(algorithm, act="{act}", k="{k}", cov="{cov}", init="{init}"):
+    """The runs one training job of `algorithm` trains as one stack (`stacks.MLPStack`):
+    the seeds (blobs.seeds) of one cell, each with its dataset, checkpoints (init,
+    step<N>, its stops grad<tolerance>, final), history and training seed; as patterns of
+    the wildcards (outputs), or one job's own files (params). The seeds of a cell are what
+    every reader of the cell needs together (docs/blobs.md, "Training")."""
+    settings = config["blobs"]["train"][algorithm]
+    names = [
+        "init",
+        *(f"step{step}" for step in settings["checkpoint_steps"]),
+        *(point for _, point in runs.stops(config, algorithm)),
     ]
+    job = []
+    for seed in runs.seeds(config):
+        run = BLOB_RUN.format(
+            alg=algorithm, act=act, k=k, cov=cov, seed=seed, init=init
+        )
+        folder = f"results/blobs/runs/{run}"
+        job.append(
+            {
+                "run": run,
+                "seed": runs.training_seed(int(init), seed) if init.isdigit() else None,
+                "dataset": runs.blob_dataset(k, cov, seed),
+                "checkpoints": {n: f"{folder}/checkpoints/{n}.pt" for n in names},
+                "history": f"{folder}/history.csv",
+            }
+        )
+    return job
 
 
 def training_outputs(algorithm):
@@ -115,7 +129,7 @@ def training_outputs(algorithm):
 
 
 def get_training_job(algorithm):
-    return lambda w: training_job(algorithm, w.act, w.k, w.cov)
+    return lambda w: training_job(algorithm, w.act, w.k, w.cov, w.init)
 
 
 def get_hessian_parts(wildcards):
@@ -157,14 +171,17 @@ def files_of(entries, *kinds):
 FINAL_SPECTRUM = ("spectra", "final.h5")
 HISTORY = ("runs", "history.csv")
 
+# Table 1: every grid run at every stop (its gradient tolerances; "final" the last).
 TABLE1 = [
-    run_files(run, spectrum=FINAL_SPECTRUM, history=HISTORY)
+    run_files(run, spectrum=("spectra", f"{point}.h5"), history=HISTORY)
+    | {"stop": tolerance, "point": point}
     for run in runs.table1_runs(config)
+    for tolerance, point in runs.stops(config, run.algorithm)
 ]
 FIG1_RUN = runs.fig1_run(config)
-FIG2 = {
-    f"k = {run.n_classes}": run.file(*FINAL_SPECTRUM) for run in runs.fig2_runs(config)
-}
+FIG2 = {}  # label -> the final spectra of its seeds, the first seed's first
+for run in runs.fig2_runs(config):
+    FIG2.setdefault(f"k = {run.n_classes}", []).append(run.file(*FINAL_SPECTRUM))
 FIG_GGN = [
     run_files(
         run,
@@ -178,20 +195,26 @@ FIG_GGN = [
 GD_VS_SGD = {
     pair.name: pair.fields()
     | {
-        run.algorithm: {
-            "init": run.file("runs", "checkpoints/init.pt"),
-            "final": run.file("runs", "checkpoints/final.pt"),
-            "spectrum": run.file(*FINAL_SPECTRUM),
-        }
-        for run in (pair.gd, pair.sgd)
+        "dataset": runs.blob_dataset(
+            pair.gd.n_classes, runs.number(pair.gd.cov), pair.gd.seed
+        ),
+        **{
+            run.algorithm: {
+                "init": run.file("runs", "checkpoints/init.pt"),
+                "final": run.file("runs", "checkpoints/final.pt"),
+                "spectrum": run.file(*FINAL_SPECTRUM),
+            }
+            for run in (pair.gd, pair.sgd)
+        },
     }
     for pair in runs.gd_sgd_pairs(config)
 }
 
 
 def gd_vs_sgd_files():
-    return [path for pair in GD_VS_SGD.values() for alg in runs.ALGORITHMS
-            for path in pair[alg].values()]  # fmt: skip
+    return [path for pair in GD_VS_SGD.values()
+            for path in (pair["dataset"], *(p for alg in runs.ALGORITHMS
+                                            for p in pair[alg].values()))]  # fmt: skip
 
 
 # --- MNIST-1K (Sections 3.2-3.4) ----------------------------------------------------------
@@ -278,7 +301,9 @@ wildcard_constraints:
     act="|".join(runs.ACTIVATIONS),
     k=r"\d+",
     cov=r"\d+(\.\d+)?",
-    point=r"init|final|step\d+",
+    point=r"init|final|step\d+|grad[0-9.e+-]+",
+    seed=r"\d+",
+    init=r"\d+",
     part=r"\d+",
     net="|".join(map(re.escape, MNIST_RUNS)),
     end="|".join(CIFAR_ENDS),

@@ -27,7 +27,7 @@ rule summary:
         fig2=[run.fields() for run in runs.fig2_runs(config)],
         mnist_roles={run.label: run.role for run in MNIST_RUNS.values()},
         gradient_tolerances={
-            alg: config["blobs"]["train"][alg]["gradient_tolerance"]
+            alg: runs.stops(config, alg)[-1][0]
             for alg in config["table1"]["algorithms"]
         },
         code=code("summary.py"),

@@ -250,12 +250,12 @@ def test_cuda_without_a_gpu_is_refused_before_a_kept_hessian_is_deleted(tmp_path
     Snakemake delete the kept Hessian before the job found no GPU; the parse refuses."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # also on a machine that has a GPU
     workdir = copy_workflow(tmp_path)
-    kept = workdir / "results" / "blobs" / "hessians" / "sgd-relu-k2-cov1" / "final.h5"
+    kept = workdir / "results" / "blobs" / "hessians" / "sgd-relu-k2-cov1-s0-i1" / "final.h5"
     kept.parent.mkdir(parents=True)
     kept.write_bytes(b"a kept Hessian")
     config = copy.deepcopy(TEST_CONFIG)
     config["hessian"].update(keep=True, device="cuda")
-    result = snakemake(workdir, "results/blobs/spectra/sgd-relu-k2-cov1/final.h5",
+    result = snakemake(workdir, "results/blobs/spectra/sgd-relu-k2-cov1-s0-i1/final.h5",
                        "--forcerun", "hessian", config=config, check=False)  # fmt: skip
     assert result.returncode != 0 and no_job_ran(result)
     assert "hessian.device: cuda, but torch sees no GPU" in messages(result)

@@ -7,7 +7,8 @@ import pytest
 
 from hessian_spectra import paper, tables
 
-STOPPED = {"steps": 12_300, "gradient_norm": 9.9e-5}  # where a run's training stopped
+# A run's seed, initialisation and stop, and where its training was at that stop.
+STOPPED = {"seed": 0, "init": 0, "stop": 1e-4, "steps": 12_300, "gradient_norm": 9.9e-5}
 
 
 def spectrum_with(outliers: int) -> np.ndarray:
@@ -78,13 +79,36 @@ def test_markdown_and_latex_show_ours_beside_the_papers():
         ),
     ]
     markdown = tables.to_markdown(rows)
-    assert "| SGD relu | 305 | 1 |" in markdown
+    assert "| SGD relu | 305 | 1 | 0.0001 | 1 |" in markdown
     assert "| 12,300 | 9.9e-05 |" in markdown
     # gap, ratio, elbow: ours (the paper's), then our cutoff (the paper's)
     assert "| 1 (6) | 5 (7) | 5 (7) | 0.01 (0.002) |" in markdown
     assert "| 2 | 1 | 2 | 2 | 0.01 |" in markdown  # no paper row: our numbers alone
     latex = tables.to_latex(rows)
     assert latex.startswith(r"\begin{tabular}") and latex.count(r"\\") == 3
+
+
+def test_a_cell_shows_the_median_and_range_over_its_seeds_at_each_stop():
+    def row(outliers, seed, stop):
+        return tables.table1_row(
+            spectrum_with(outliers), algorithm="sgd", activation="relu", n_classes=5, cov=1,
+            **STOPPED | {"seed": seed, "stop": stop},
+        )  # fmt: skip
+
+    rows = [row(5, 0, 1e-3), row(4, 1, 1e-3), row(6, 2, 1e-3), row(5, 0, 1e-4), row(5, 1, 1e-4)]
+    lines = [line for line in tables.to_markdown(rows).splitlines() if line.startswith("| SGD")]
+    assert len(lines) == 2  # one per stop
+    assert "| 0.001 | 3 |" in lines[0] and "| 0.0001 | 2 |" in lines[1]
+    assert "| 5 [4-6] (7) |" in lines[0]  # ratio: median [range] over seeds (the paper's)
+    assert "| 5 (7) |" in lines[1]  # every seed gives 5
+
+
+def test_the_count_at_a_stop_is_read_where_the_history_first_passes_it():
+    history = {"step": np.array([0, 10, 20, 30]),
+               "gradient_norm": np.array([1e-5, 5e-3, 5e-4, 5e-5])}  # fmt: skip
+    assert tables.stop_record(history, 1e-3, "grad0.001") == (20, 5e-4)
+    assert tables.stop_record(history, 1e-4, "final") == (30, 5e-5)
+    assert tables.stop_record(history, 1e-6, "grad1e-06") == (30, 5e-5)  # never reached
 
 
 def test_agreement_counts_exact_and_near_hits():

@@ -36,13 +36,15 @@ def run(settings, seed=0, activation="tanh"):
         Split.stacked([test_split]),
         settings,
         runs=["unit"],
+        seeds=[settings.seed],
         on_checkpoint=lambda _, name, step, p: saved.update({name: (step, p)}),
     )
     return history, saved
 
 
-def run_stack(settings, covs, activation="tanh"):
-    """Nets from one initialisation, one per cov, trained side by side in an MLPStack;
+def run_stack(settings, covs, activation="tanh", seeds=None):
+    """Nets from one initialisation, one per cov, trained side by side in an MLPStack,
+    each with the batch order of its seed in `seeds` (default: settings.seed for all);
     their histories and their checkpoints by (run, name)."""
     model, _, _ = setup(activation=activation)
     data = [splits(cov) for cov in covs]
@@ -56,6 +58,7 @@ def run_stack(settings, covs, activation="tanh"):
         Split.stacked([test for _, test in data]),
         settings,
         runs=[f"cov {cov}" for cov in covs],
+        seeds=seeds or [settings.seed] * len(covs),
         on_checkpoint=lambda index, name, step, p: saved.update({(covs[index], name): (step, p)}),
     )
     return histories, saved
@@ -84,8 +87,9 @@ def test_sgd_seed_changes_the_trajectory():
 
 
 GD_TO_TOLERANCE = TrainSettings(
-    learning_rate=0.5, steps=5000, batch_size=None, log_every=10, seed=0, gradient_tolerance=1e-2
-)
+    learning_rate=0.5, steps=5000, batch_size=None, log_every=10, seed=0,
+    gradient_tolerances=(1e-2,),
+)  # fmt: skip
 
 
 def test_gd_lowers_the_loss_and_stops_at_the_gradient_tolerance():
@@ -93,6 +97,30 @@ def test_gd_lowers_the_loss_and_stops_at_the_gradient_tolerance():
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 5
     assert history[-1]["gradient_norm"] < 1e-2 <= history[-2]["gradient_norm"]
     assert saved["final"][0] == history[-1]["step"] < 5000
+
+
+def test_a_run_saves_each_stop_where_it_first_passes_its_tolerance():
+    """Stops at 5e-2 and 2e-2 (given in any order), the end below 1e-2: each stop is the
+    first evaluation whose gradient norm is below its tolerance."""
+    settings = TrainSettings(**{**GD_TO_TOLERANCE.__dict__,
+                                "gradient_tolerances": (2e-2, 1e-2, 5e-2)})  # fmt: skip
+    assert settings.stop_points == ("grad0.05", "grad0.02")
+    history, saved = run(settings)
+    norms = {row["step"]: row["gradient_norm"] for row in history}
+    for name, tolerance in (("grad0.05", 5e-2), ("grad0.02", 2e-2), ("final", 1e-2)):
+        step = saved[name][0]
+        assert norms[step] < tolerance
+        assert all(norm >= tolerance for s, norm in norms.items() if s < step)
+    assert 0 < saved["grad0.05"][0] < saved["grad0.02"][0] < saved["final"][0]
+
+
+def test_a_stop_not_reached_is_saved_at_the_last_step():
+    settings = TrainSettings(**{**GD_TO_TOLERANCE.__dict__, "steps": 30,
+                                "gradient_tolerances": (1e-8, 1e-9)})  # fmt: skip
+    history, saved = run(settings)
+    assert saved["grad1e-08"][0] == saved["final"][0] == 30
+    assert torch.equal(saved["grad1e-08"][1], saved["final"][1])
+    assert history[-1]["gradient_norm"] > 1e-8
 
 
 def test_diverging_run_names_the_run_and_the_step():
@@ -108,20 +136,23 @@ def test_diverging_run_names_the_run_and_the_step():
 
 GD_STACKED = TrainSettings(
     learning_rate=0.5, steps=5000, batch_size=None, log_every=10, seed=0,
-    gradient_tolerance=1e-2, checkpoint_steps=(20,),
+    gradient_tolerances=(1e-1, 1e-2), checkpoint_steps=(20,),
 )  # fmt: skip
 
 
 @pytest.mark.parametrize("settings", [GD_STACKED, SGD], ids=["gd", "sgd"])
 def test_runs_trained_in_a_stack_equal_the_runs_trained_alone(settings):
-    """Each run of a stack follows its own loss and stops by its own rule, while the
-    others go on: its history and checkpoints are those of the run trained alone."""
-    covs = (1.0, 3.0, 10.0)
-    together, saved = run_stack(settings, covs)
+    """Each run of a stack follows its own loss and batch order and stops by its own
+    rule, while the others go on: its history and checkpoints are those of the run
+    trained alone."""
+    covs, seeds = (1.0, 3.0, 10.0), [5, 6, 7]
+    together, saved = run_stack(settings, covs, seeds=seeds)
+    names = ("init", "step20", "grad0.1", "final") if settings is GD_STACKED else (
+        "init", "step80", "final")  # fmt: skip
     for index, cov in enumerate(covs):
-        (alone,), saved_alone = run_stack(settings, (cov,))
+        (alone,), saved_alone = run_stack(settings, (cov,), seeds=[seeds[index]])
         assert [row["step"] for row in together[index]] == [row["step"] for row in alone]
-        for name in ("init", "step20" if settings is GD_STACKED else "step80", "final"):
+        for name in names:
             step, theta = saved[(cov, name)]
             assert step == saved_alone[(cov, name)][0]
             torch.testing.assert_close(theta, saved_alone[(cov, name)][1], rtol=1e-13, atol=0)
@@ -164,11 +195,13 @@ def test_settings_from_a_config_section():
         "batch_size": None,
         "log_every": 5,
         "seed": 3,
-        "gradient_tolerance": None,
+        "gradient_tolerances": [1e-3, 1e-2],
         "checkpoint_steps": [5],
     }
     settings = TrainSettings.from_params({**section, "hidden": [4]})
     assert settings == TrainSettings(**{**section, "checkpoint_steps": (5,)})
+    assert settings.gradient_tolerances == (1e-2, 1e-3)
+    assert settings.checkpoint_names == {"init", "step5", "grad0.01", "final"}
 
 
 # --- batch schedules ------------------------------------------------------------------------

@@ -18,7 +18,16 @@ import pytest
 import torch
 import yaml
 
-from hessian_spectra import hessian_file, models, paper, paper_comparison, spectrum, storage, tables
+from hessian_spectra import (
+    hessian_file,
+    models,
+    paper,
+    paper_comparison,
+    runs,
+    spectrum,
+    storage,
+    tables,
+)
 from hessian_spectra.curvature import mean_cross_entropy
 from hessian_spectra.models import FlatModel
 from hessian_spectra.runs import BlobRun
@@ -185,12 +194,12 @@ def test_spectra_have_one_eigenvalue_per_parameter(built):
 def test_stored_hessian_equals_an_independent_computation(built):
     """The HDF5 Hessian of a trained run against torch.func.hessian at its checkpoint."""
     run = built / "results/blobs"
-    state = storage.load_checkpoint(run / "runs/sgd-relu-k3-cov1/checkpoints/final.pt")
-    arrays, _ = storage.read_arrays(run / "data/k3-cov1.h5")
+    state = storage.load_checkpoint(run / "runs/sgd-relu-k3-cov1-s0-i1/checkpoints/final.pt")
+    arrays, _ = storage.read_arrays(run / "data/k3-cov1-s0.h5")
     train_split, _ = to_splits(arrays)
     flat = FlatModel(models.build_model(state["model"]))
     reference = torch.func.hessian(mean_cross_entropy(flat, train_split))(state["parameters"])
-    stored, attrs = hessian_file.read(run / "hessians/sgd-relu-k3-cov1/final.h5")
+    stored, attrs = hessian_file.read(run / "hessians/sgd-relu-k3-cov1-s0-i1/final.h5")
     scale = reference.abs().max().item()
     assert np.abs(stored - reference.numpy()).max() / scale < 1e-10
     assert attrs["symmetry_error"] < 1e-12
@@ -199,44 +208,77 @@ def test_stored_hessian_equals_an_independent_computation(built):
 
 
 def test_rebuilding_from_scratch_gives_the_same_numbers(built):
-    target = "results/blobs/spectra/sgd-relu-k2-cov1/final.h5"
+    target = "results/blobs/spectra/sgd-relu-k2-cov1-s0-i1/final.h5"
     before = storage.read_spectrum(built / target)[0]
-    checkpoint = built / "results/blobs/runs/sgd-relu-k2-cov1/checkpoints/final.pt"
+    checkpoint = built / "results/blobs/runs/sgd-relu-k2-cov1-s0-i1/checkpoints/final.pt"
     parameters = storage.load_checkpoint(checkpoint)["parameters"]
     snakemake(built, target, "--forcerun", "blobs_dataset", config=TEST_CONFIG)
     assert torch.equal(storage.load_checkpoint(checkpoint)["parameters"], parameters)
     assert np.array_equal(storage.read_spectrum(built / target)[0], before)
 
 
-def test_table1_rows_are_the_counters_of_the_stored_spectra(built):
+def grid_run(row: dict) -> BlobRun:
+    """The run a Table 1 row (or a row of the paper comparison) names."""
+    init = TEST_CONFIG["blobs"]["train"][row["algorithm"]]["seed"]
+    return BlobRun(
+        row["algorithm"], row["activation"], row["n_classes"], row["cov"], row["seed"], init
+    )
+
+
+def stop_point(row: dict) -> str:
+    """The checkpoint of a row's stop."""
+    return dict(runs.stops(TEST_CONFIG, row["algorithm"]))[row["stop"]]
+
+
+def test_table1_rows_are_the_counters_of_the_stored_spectra_at_every_stop(built):
     rows = tables.read_csv(built / "results/table1.csv")
     grid = TEST_CONFIG["table1"]
-    size = 1
+    size = len(TEST_CONFIG["blobs"]["seeds"]) * len(runs.stops(TEST_CONFIG, "gd"))
     for key in ("n_classes", "algorithms", "activations", "cov"):
         size *= len(grid[key])
-    assert len(rows) == size
+    assert len(rows) == size == 32
     for row in rows:
-        run = BlobRun(row["algorithm"], row["activation"], row["n_classes"], row["cov"]).name
-        values, _ = storage.read_spectrum(built / f"results/blobs/spectra/{run}/final.h5")
+        run = grid_run(row)
+        point = stop_point(row)
+        values, _ = storage.read_spectrum(built / run.file("spectra", f"{point}.h5"))
         counts = {key: row[key] for key in ("gap", "ratio", "heur", "cutoff")}
         assert counts == spectrum.outlier_counts(values)
         assert row["M"] == values.size and row["min"] == values.min()
-        history = storage.read_columns(built / f"results/blobs/runs/{run}/history.csv")
-        final = storage.load_checkpoint(built / f"results/blobs/runs/{run}/checkpoints/final.pt")
-        assert row["steps"] == history["step"][-1] == final["step"]
-        assert row["gradient_norm"] == history["gradient_norm"][-1]
+        history = storage.read_columns(built / run.file("runs", "history.csv"))
+        saved = storage.load_checkpoint(built / run.file("runs", f"checkpoints/{point}.pt"))
+        assert row["steps"] == saved["step"]
+        (index,) = np.flatnonzero(history["step"] == saved["step"])
+        assert row["gradient_norm"] == history["gradient_norm"][index] < row["stop"]
+        # a stop is the first evaluation below its tolerance
+        assert (history["gradient_norm"][1:index] >= row["stop"]).all()
+
+
+def test_each_seed_draws_its_own_data_and_start_and_gd_and_sgd_start_apart(built):
+    first, second = (
+        storage.load_checkpoint(built / f"results/blobs/runs/{name}/checkpoints/init.pt")
+        for name in ("gd-relu-k2-cov1-s0-i0", "gd-relu-k2-cov1-s1-i0")
+    )
+    assert not torch.equal(first["parameters"], second["parameters"])
+    data = [storage.read_arrays(built / f"results/blobs/data/k2-cov1-s{s}.h5")[0] for s in (0, 1)]
+    assert not np.array_equal(data[0]["x_train"], data[1]["x_train"])
+    grid_sgd = storage.load_checkpoint(
+        built / "results/blobs/runs/sgd-relu-k2-cov1-s0-i1/checkpoints/init.pt"
+    )
+    assert not torch.equal(first["parameters"], grid_sgd["parameters"])
 
 
 def test_both_algorithms_stop_at_the_gradient_tolerance_and_are_compared(built):
-    """The test config's runs reach their tolerance before the cap; gd_vs_sgd.json holds
-    the distances between the stored end points, recomputed here."""
+    """The test config's runs reach their tolerance before the cap; gd_vs_sgd.json holds,
+    per point and seed of gd_vs_sgd, the distances between the stored end points of GD
+    and of SGD from GD's start, recomputed here."""
     rows = tables.read_csv(built / "results/table1.csv")
     for row in rows:
         settings = TEST_CONFIG["blobs"]["train"][row["algorithm"]]
-        assert row["gradient_norm"] < settings["gradient_tolerance"]
+        assert row["gradient_norm"] < row["stop"] <= max(settings["gradient_tolerances"])
         assert row["steps"] < settings["steps"]
     pairs = json.loads((built / "results/gd_vs_sgd.json").read_text())
-    assert len(pairs) == len(rows) // 2
+    seeds = TEST_CONFIG["blobs"]["seeds"]
+    assert len(pairs) == len(TEST_CONFIG["gd_vs_sgd"]["points"]) * len(seeds)
     for pair, numbers in pairs.items():
         points = {
             alg: {
@@ -251,6 +293,16 @@ def test_both_algorithms_stop_at_the_gradient_tolerance_and_are_compared(built):
         distance = torch.linalg.vector_norm(points["gd"]["final"] - points["sgd"]["final"])
         travelled = torch.linalg.vector_norm(points["gd"]["final"] - points["gd"]["init"])
         assert numbers["relative_distance"] == pytest.approx(float(distance / travelled), rel=1e-12)
+        # the barrier's reference: the larger training loss of the two end points
+        dataset = runs.blob_dataset(numbers["n_classes"], 1, numbers["seed"])
+        train_split, _ = to_splits(storage.read_arrays(built / dataset)[0])
+        spec = storage.load_checkpoint(
+            built / f"results/blobs/runs/gd-{pair}/checkpoints/final.pt"
+        )["model"]
+        loss = mean_cross_entropy(FlatModel(models.build_model(spec)), train_split)
+        ends = [float(loss(points[alg]["final"])) for alg in ("gd", "sgd")]
+        assert numbers["end_loss"] == pytest.approx(max(ends), rel=1e-12)
+        assert numbers["barrier"] >= 0.0  # the largest loss on the segment, ends included
 
 
 def test_summary_reports_every_claim(built):
@@ -283,8 +335,8 @@ def test_summary_reports_every_claim(built):
 
 
 def test_corrupt_checkpoint_stops_the_hessian_job_naming_the_file(built):
-    checkpoint = built / "results/blobs/runs/gd-relu-k3-cov1/checkpoints/final.pt"
-    target = "results/blobs/hessians/gd-relu-k3-cov1/final.h5"
+    checkpoint = built / "results/blobs/runs/gd-relu-k3-cov1-s0-i0/checkpoints/final.pt"
+    target = "results/blobs/hessians/gd-relu-k3-cov1-s0-i0/final.h5"
     original = checkpoint.read_bytes()
     try:
         checkpoint.write_bytes(original[: len(original) // 2])
@@ -298,8 +350,8 @@ def test_corrupt_checkpoint_stops_the_hessian_job_naming_the_file(built):
 
 
 def test_hessian_of_the_wrong_shape_stops_the_spectrum_job(built):
-    hessian = built / "results/blobs/hessians/gd-relu-k3-cov1/init.h5"
-    target = "results/blobs/spectra/gd-relu-k3-cov1/init.h5"
+    hessian = built / "results/blobs/hessians/gd-relu-k3-cov1-s0-i0/init.h5"
+    target = "results/blobs/spectra/gd-relu-k3-cov1-s0-i0/init.h5"
     original = hessian.read_bytes()
     try:
         with h5py.File(hessian, "r+") as handle:
@@ -333,9 +385,10 @@ def damage_trajectory(path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "artefact", "target", "message"),
     [
-        (damage_hessian, "results/blobs/hessians/gd-relu-k3-cov1/init.h5",
-         "results/blobs/spectra/gd-relu-k3-cov1/init.h5", "Hessian file {} could not be read"),
-        (damage_spectrum, "results/blobs/spectra/sgd-relu-k2-cov1/final.h5",
+        (damage_hessian, "results/blobs/hessians/gd-relu-k3-cov1-s0-i0/init.h5",
+         "results/blobs/spectra/gd-relu-k3-cov1-s0-i0/init.h5",
+         "Hessian file {} could not be read"),
+        (damage_spectrum, "results/blobs/spectra/sgd-relu-k2-cov1-s0-i1/final.h5",
          "results/fig2.pdf", "spectrum file {}: dataset 'eigenvalues' holds NaN"),
         (damage_trajectory, "results/cifar/part1.h5",
          "results/fig8.pdf", "trajectory file {} could not be read"),
@@ -359,7 +412,7 @@ def test_diverged_training_fails_naming_run_and_step(tmp_path):
     workdir = copy_workflow(tmp_path)
     config = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
     config["blobs"]["train"]["sgd"]["learning_rate"] = 1e100
-    run = workdir / "results/blobs/runs/sgd-relu-k2-cov1"
+    run = workdir / "results/blobs/runs/sgd-relu-k2-cov1-s0-i1"
     result = snakemake(
         workdir,
         str((run / "checkpoints/final.pt").relative_to(workdir)),
@@ -368,7 +421,8 @@ def test_diverged_training_fails_naming_run_and_step(tmp_path):
     )
     assert result.returncode != 0
     assert re.search(
-        r"run sgd-relu-k2-cov1: the training loss became (nan|inf) at step \d+", messages(result)
+        r"run sgd-relu-k2-cov1-s0-i1: the training loss became (nan|inf) at step \d+",
+        messages(result),
     )
     assert not (run / "checkpoints").exists() or not any((run / "checkpoints").iterdir())
     assert not (run / "history.csv").exists()
@@ -429,25 +483,25 @@ def test_killed_training_job_resumes_from_its_last_record(tmp_path):
 
 
 def test_the_paper_rows_are_scored_from_the_stored_spectra(built):
-    """table1_vs_paper holds the paper's rows that the grid has, with the group elbow
-    recomputed here from the stored spectra: one pooled knee per (algorithm, activation,
-    cov), and each run's count above it."""
+    """table1_vs_paper holds the paper's rows that the grid has, at every stop and seed,
+    with the group elbow recomputed here from the stored spectra: one pooled knee per
+    (algorithm, activation, cov, stop, seed), and each run's count above it."""
     rows = paper_comparison.read_rows(built / "results/table1_vs_paper.csv")
     grid = TEST_CONFIG["table1"]
-    expected = [
+    expected = {
         key for key in paper.TABLE_1
         if key[0] in grid["algorithms"] and key[1] in grid["activations"]
         and key[2] in grid["n_classes"] and key[3] in grid["cov"]
-    ]  # fmt: skip
-    assert [(r["algorithm"], r["activation"], r["n_classes"], r["cov"]) for r in rows] == expected
+    }  # fmt: skip
+    assert {(r["algorithm"], r["activation"], r["n_classes"], r["cov"]) for r in rows} == expected
+    stops = len(runs.stops(TEST_CONFIG, "gd"))
+    assert len(rows) == len(expected) * stops * len(TEST_CONFIG["blobs"]["seeds"])
     near_k = json.loads((built / "results/spectrum_near_k.json").read_text())
     for row in rows:
+        point = stop_point(row)
         group = [
             storage.read_spectrum(
-                built
-                / BlobRun(row["algorithm"], row["activation"], k, row["cov"]).file(
-                    "spectra", "final.h5"
-                )
+                built / grid_run(row | {"n_classes": k}).file("spectra", f"{point}.h5")
             )[0]
             for k in grid["n_classes"]
         ]
@@ -455,5 +509,5 @@ def test_the_paper_rows_are_scored_from_the_stored_spectra(built):
         assert row["group_cutoff"] == cutoff
         own = group[grid["n_classes"].index(row["n_classes"])]
         assert row["heur"] == (None if cutoff is None else int((own > cutoff).sum()))
-        run = BlobRun(row["algorithm"], row["activation"], row["n_classes"], row["cov"]).name
-        assert near_k[run]["top"] == sorted(own, reverse=True)[: 2 * row["n_classes"] + 5]
+        entry = near_k[f"{grid_run(row).name}/{point}"]
+        assert entry["top"] == sorted(own, reverse=True)[: 2 * row["n_classes"] + 5]

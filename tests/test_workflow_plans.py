@@ -292,11 +292,11 @@ def test_a_spectrum_jobs_memory_reruns_nothing_and_cannot_change_its_precision(b
     changes how it is solved; one below the plan stops the job naming both."""
     lowered = ("--set-resources", "spectrum:mem_mb=1", "mnist_spectrum:mem_mb=1")
     assert planned_jobs(built_copy, *lowered, config=TEST_CONFIG) == {}
-    target = "results/blobs/spectra/sgd-relu-k2-cov1/final.h5"
+    target = "results/blobs/spectra/sgd-relu-k2-cov1-s0-i1/final.h5"
     result = snakemake(
         built_copy, target, "--forcerun", "spectrum", *lowered, config=TEST_CONFIG, check=False
     )
     assert result.returncode != 0
-    log = (built_copy / "results/logs/spectrum/sgd-relu-k2-cov1-final.log").read_text()
+    log = (built_copy / "results/logs/spectrum/sgd-relu-k2-cov1-s0-i1-final.log").read_text()
     assert "declares 1 MiB, but its spectrum plan (dense, float64) needs" in log
     snakemake(built_copy, target, config=TEST_CONFIG)  # as it was

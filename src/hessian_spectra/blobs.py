@@ -14,23 +14,26 @@ def gaussian_blobs(
     cov: float,
     center_box: tuple[float, float],
     seed: int,
+    run_seed: int = 0,
 ) -> tuple[dict[str, np.ndarray], dict]:
     """Draw k isotropic Gaussian clusters and split them into train and test sets.
 
     As in the authors' code (scikit-learn's make_blobs): the centres are uniform in
     `center_box` in every coordinate, each cluster has standard deviation `cov` in every
     direction (the paper's "cov" multiplier: larger is less separable), and the points are
-    shuffled and split. Every cluster gets the same share of points (the remainder goes to
-    the first clusters). Inputs are standardised globally with the training set's mean and
-    standard deviation, and the same transform is applied to the test set.
+    shuffled and split. `seed` is blobs.data.seed, `run_seed` the seed of the runs that
+    train on this draw (blobs.seeds): each repetition of a cell gets its own data. Every
+    cluster gets the same share of points (the remainder goes to the first clusters).
+    Inputs are standardised globally with the training set's mean and standard deviation,
+    and the same transform is applied to the test set.
     """
     if n_classes < 2:
         raise ValueError(f"n_classes must be at least 2, got {n_classes}")
     if cov <= 0:
         raise ValueError(f"cov must be positive, got {cov}")
-    # The seed sequence mixes in the dataset's identity, so every (k, cov) gets its own
-    # stream from one configured seed.
-    rng = np.random.default_rng([seed, n_classes, round(cov * 1000), dim])
+    # The seed sequence mixes in the dataset's identity, so every (k, cov, run seed) gets
+    # its own stream from one configured seed.
+    rng = np.random.default_rng([seed, n_classes, round(cov * 1000), dim, run_seed])
     low, high = center_box
     centers = rng.uniform(low, high, size=(n_classes, dim))
     n_total = n_train + n_test
@@ -57,6 +60,7 @@ def gaussian_blobs(
         "cov": float(cov),
         "center_box": list(center_box),
         "seed": seed,
+        "run_seed": run_seed,
         "normalisation": "global standardisation with training-set mean and std",
     }
     return arrays, attrs

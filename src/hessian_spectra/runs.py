@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from .resources import (
     convnet_parameter_count,
     hessian_rank_bound,
@@ -32,37 +34,50 @@ def number(value: float) -> str:
 @dataclass(frozen=True, order=True)
 class BlobRun:
     """One network trained on Gaussian blobs (Section 3.1): the training algorithm, the
-    activation, the number of clusters k and their spread cov."""
+    activation, the number of clusters k and their spread cov, the seed of its data draw
+    (`seed`) and the seed of its initialisation (`init`; with `seed`, also of its batch
+    order). Runs that differ only in `seed` are repetitions of one cell; a GD and an SGD
+    run with one `init` and `seed` start from the same point."""
 
     algorithm: str
     activation: str
     n_classes: int
     cov: float
+    seed: int
+    init: int
 
     # Every blob run's files follow this pattern; the rules' wildcards spell its fields.
-    PATTERN = "{alg}-{act}-k{k}-cov{cov}"
+    PATTERN = "{alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}"
 
     @classmethod
-    def of(cls, section: Mapping) -> BlobRun:
+    def of(cls, section: Mapping, seed: int, init: int) -> BlobRun:
         """The run a config mapping names by its algorithm, activation, n_classes, cov."""
         return cls(
             section["algorithm"],
             section["activation"],
             int(section["n_classes"]),
             float(section["cov"]),
+            seed,
+            init,
         )
 
     @property
     def name(self) -> str:
-        """Its folder name, e.g. 'sgd-relu-k10-cov1'."""
+        """Its folder name, e.g. 'sgd-relu-k10-cov1-s0-i1'."""
         return self.PATTERN.format(
-            alg=self.algorithm, act=self.activation, k=self.n_classes, cov=number(self.cov)
-        )
+            alg=self.algorithm, act=self.activation, k=self.n_classes, cov=number(self.cov),
+            seed=self.seed, init=self.init,
+        )  # fmt: skip
 
     @property
-    def data(self) -> str:
-        """The name of its dataset: runs of one k and cov share one."""
-        return f"k{self.n_classes}-cov{number(self.cov)}"
+    def cell(self) -> tuple[str, str, int, float]:
+        """What the paper's Table 1 row of this run names: algorithm, activation, k, cov."""
+        return (self.algorithm, self.activation, self.n_classes, self.cov)
+
+    @property
+    def training_seed(self) -> int:
+        """The seed of its initialisation and batch order, drawn from (init, seed)."""
+        return training_seed(self.init, self.seed)
 
     def fields(self) -> dict:
         return asdict(self)
@@ -71,15 +86,42 @@ class BlobRun:
         """One of its files, e.g. run.file("spectra", "final.h5")."""
         return f"results/blobs/{folder}/{self.name}/{name}"
 
-    def with_algorithm(self, algorithm: str) -> BlobRun:
-        return BlobRun(algorithm, self.activation, self.n_classes, self.cov)
-
     def in_words(self, with_k: bool = True) -> str:
         """Its settings in words: "GD, ReLU, k = 3, cov = 1"."""
         words = [self.algorithm.upper(), ACTIVATIONS[self.activation]]
         if with_k:
             words.append(f"k = {self.n_classes}")
         return ", ".join([*words, f"cov = {number(self.cov)}"])
+
+
+def training_seed(init: int, seed: int) -> int:
+    """One 32-bit seed from a run's initialisation seed and its repetition seed."""
+    return int(np.random.SeedSequence([init, seed]).generate_state(1)[0])
+
+
+def blob_dataset(n_classes, cov, seed) -> str:
+    """The file of the blob dataset of k, cov and seed (fields or wildcard patterns)."""
+    return f"results/blobs/data/k{n_classes}-cov{cov}-s{seed}.h5"
+
+
+def stop_point(tolerance: float) -> str:
+    """The checkpoint where a run first passes a gradient-norm tolerance, e.g. 'grad0.001'."""
+    return f"grad{number(tolerance)}"
+
+
+def stops(config: Mapping, algorithm: str) -> list[tuple[float | None, str]]:
+    """The stops of a run of `algorithm`, as (tolerance, checkpoint): one per tolerance of
+    its gradient_tolerances, largest first; the last is where it ends ("final"). Without
+    tolerances the run takes all its steps: one stop (None, "final")."""
+    tolerances = sorted(config["blobs"]["train"][algorithm]["gradient_tolerances"], reverse=True)
+    if not tolerances:
+        return [(None, "final")]
+    return [(tol, stop_point(tol)) for tol in tolerances[:-1]] + [(tolerances[-1], "final")]
+
+
+def seeds(config: Mapping) -> list[int]:
+    """The seeds every blob cell is trained at (blobs.seeds), in the config's order."""
+    return [int(seed) for seed in config["blobs"]["seeds"]]
 
 
 def blob_architecture(config: Mapping, activation: str) -> dict:
@@ -93,27 +135,40 @@ def blob_parameter_count(config: Mapping, n_classes: int) -> int:
     return mlp_parameter_count(blobs["data"]["dim"], blobs["model"]["hidden"], n_classes)
 
 
+def _init(config: Mapping, algorithm: str) -> int:
+    """The initialisation seed of `algorithm`'s runs (blobs.train.<algorithm>.seed)."""
+    return int(config["blobs"]["train"][algorithm]["seed"])
+
+
 def table1_runs(config: Mapping) -> list[BlobRun]:
-    """Table 1's grid: every combination of table1's algorithms, activations, k and cov."""
+    """Table 1's grid: every combination of table1's algorithms, activations, k and cov, at
+    every seed; each algorithm starts from its own initialisation seed."""
     grid = config["table1"]
     return [
-        BlobRun(alg, act, int(k), float(cov))
+        BlobRun(alg, act, int(k), float(cov), seed, _init(config, alg))
         for alg in grid["algorithms"]
         for act in grid["activations"]
         for k in grid["n_classes"]
         for cov in grid["cov"]
+        for seed in seeds(config)
     ]
 
 
 def fig1_run(config: Mapping) -> BlobRun:
-    """The one run Fig. 1 shows at its initial point and at its end."""
-    return BlobRun.of(config["fig1"])
+    """The one run Fig. 1 shows at its initial point and at its end: the first seed's."""
+    section = config["fig1"]
+    return BlobRun.of(section, seeds(config)[0], _init(config, section["algorithm"]))
 
 
 def fig2_runs(config: Mapping) -> list[BlobRun]:
-    """Fig. 2's runs: one setting of the fig2 section at each of its k."""
+    """Fig. 2's runs: one setting of the fig2 section at each of its k, at every seed."""
     section = config["fig2"]
-    return [BlobRun.of(section | {"n_classes": k}) for k in section["n_classes"]]
+    init = _init(config, section["algorithm"])
+    return [
+        BlobRun.of(section | {"n_classes": k}, seed, init)
+        for k in section["n_classes"]
+        for seed in seeds(config)
+    ]
 
 
 def fig2_title(config: Mapping) -> str:
@@ -122,27 +177,34 @@ def fig2_title(config: Mapping) -> str:
 
 
 def fig_ggn_runs(config: Mapping) -> list[BlobRun]:
-    """The runs whose Gauss-Newton decomposition H = G + R is computed."""
-    return [BlobRun.of(run) for run in config["fig_ggn"]["runs"]]
+    """The runs whose Gauss-Newton decomposition H = G + R is computed: the first seed's."""
+    return [
+        BlobRun.of(run, seeds(config)[0], _init(config, run["algorithm"]))
+        for run in config["fig_ggn"]["runs"]
+    ]
 
 
 def blob_runs(config: Mapping) -> list[BlobRun]:
     """Every blob run some table or figure uses, sorted."""
+    pairs = gd_sgd_pairs(config)
     return sorted(
-        {*table1_runs(config), fig1_run(config), *fig2_runs(config), *fig_ggn_runs(config)}
-    )
+        {
+            *table1_runs(config), fig1_run(config), *fig2_runs(config), *fig_ggn_runs(config),
+            *(pair.gd for pair in pairs), *(pair.sgd for pair in pairs),
+        }
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class RunPair:
-    """The same grid point trained by GD and by SGD."""
+    """One grid point and seed trained by GD and by SGD from the same start."""
 
     gd: BlobRun
     sgd: BlobRun
 
     @property
     def name(self) -> str:
-        """The point without the algorithm, e.g. 'relu-k2-cov1'."""
+        """The point without the algorithm, e.g. 'relu-k2-cov1-s0-i0'."""
         return self.gd.name.removeprefix(f"{self.gd.algorithm}-")
 
     def fields(self) -> dict:
@@ -150,18 +212,20 @@ class RunPair:
             "activation": self.gd.activation,
             "n_classes": self.gd.n_classes,
             "cov": self.gd.cov,
+            "seed": self.gd.seed,
         }
 
 
 def gd_sgd_pairs(config: Mapping) -> list[RunPair]:
-    """Each grid point that Table 1 trains with both GD and SGD."""
-    grid = table1_runs(config)
-    runs = set(grid)
-    return [
-        RunPair(run, run.with_algorithm("sgd"))
-        for run in grid
-        if run.algorithm == "gd" and run.with_algorithm("sgd") in runs
-    ]
+    """The same-start experiment: at each point of gd_vs_sgd.points and every seed, the
+    GD run and an SGD run from GD's initialisation (Table 1's SGD runs start elsewhere)."""
+    init = _init(config, "gd")
+    pairs = []
+    for point in config["gd_vs_sgd"]["points"]:
+        for seed in seeds(config):
+            gd = BlobRun.of(point | {"algorithm": "gd"}, seed, init)
+            pairs.append(RunPair(gd, BlobRun.of(point | {"algorithm": "sgd"}, seed, init)))
+    return pairs
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from . import paper, spectrum
 from .atomic import atomic_path
 
+# What names a row: the run (runs.BlobRun's fields) and its stop.
+RUN_FIELDS = ("algorithm", "activation", "n_classes", "cov", "seed", "init", "stop")
 COLUMNS = (
-    "algorithm", "activation", "M", "cov", "n_classes",
+    "algorithm", "activation", "M", "cov", "n_classes", "seed", "init", "stop",
     "mean", "std", "min", "max", "steps", "gradient_norm",
     "gap", "ratio", "heur", "cutoff", "above_paper_cutoff",
     "paper_gap", "paper_ratio", "paper_heur", "paper_cutoff",
 )  # fmt: skip
 COUNTERS = ("gap", "ratio", "heur")
+
+
+def stop_record(history: Mapping[str, np.ndarray], tolerance: float | None, point: str):
+    """The step and gradient norm of a run's evaluation at one stop: for "final" its last;
+    for an earlier stop the first whose gradient norm is below `tolerance` (or its last, if
+    none is: the run ended first and saved the stop there)."""
+    steps, norms = history["step"], history["gradient_norm"]
+    index = len(steps) - 1
+    if point != "final":
+        below = np.flatnonzero(np.asarray(norms[1:]) < tolerance)  # evaluations after step 0
+        index = int(below[0]) + 1 if below.size else index
+    return int(steps[index]), float(norms[index])
 
 
 def table1_row(
@@ -27,11 +41,15 @@ def table1_row(
     activation: str,
     n_classes: int,
     cov: float,
+    seed: int,
+    init: int,
+    stop: float | None,
     steps: int,
     gradient_norm: float,
 ) -> dict:
     """Our statistics and counts of one spectrum, and the paper's where Table 1 has them;
-    `steps` and `gradient_norm` say where its training stopped."""
+    the run is named by its fields, seed and init, `stop` is the gradient tolerance whose
+    checkpoint it is, and `steps` and `gradient_norm` say where training was then."""
     values = np.asarray(eigenvalues, dtype=np.float64)
     reference = paper.TABLE_1.get((algorithm, activation, n_classes, float(cov)), {})
     paper_cutoff = paper.elbow_cutoff(algorithm, activation, n_classes, cov)
@@ -41,6 +59,9 @@ def table1_row(
         "M": int(values.size),
         "cov": float(cov),
         "n_classes": int(n_classes),
+        "seed": int(seed),
+        "init": int(init),
+        "stop": None if stop is None else float(stop),
         "mean": float(values.mean()),
         "std": float(values.std()),
         "min": float(values.min()),
@@ -69,6 +90,8 @@ def read_csv(path: str | os.PathLike) -> list[dict]:
     integers = {
         "M",
         "n_classes",
+        "seed",
+        "init",
         "steps",
         "above_paper_cutoff",
         *COUNTERS,
@@ -96,47 +119,74 @@ def _paper_has_row(row: dict) -> bool:
     return key in paper.TABLE_1
 
 
-def _count(row: dict, key: str) -> str:
-    ours = "N/A" if row[key] is None else str(row[key])
-    if not _paper_has_row(row):
+def _spread(values: Sequence[float | None], fmt: str = "g") -> str:
+    """Values over the seeds of a cell: the one value, or the median with the range
+    ("4 [3-5]"); N/A for a seed without a value makes the cell N/A when all are."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return "N/A"
+    low, middle, high = min(known), float(np.median(known)), max(known)
+    text = format(middle, fmt) if len(set(known)) > 1 else format(known[0], fmt)
+    if len(set(known)) > 1:
+        text += f" [{format(low, fmt)}-{format(high, fmt)}]"
+    if len(known) < len(values):
+        text += f" ({len(values) - len(known)} N/A)"
+    return text
+
+
+def _count(rows: Sequence[dict], key: str) -> str:
+    ours = _spread([row[key] for row in rows])
+    if not _paper_has_row(rows[0]):
         return ours
-    theirs = row["paper_" + key]
+    theirs = rows[0]["paper_" + key]
     # The paper's missing counts are unreadable ratios ("?") or elbows it did not find.
     shown = str(theirs) if theirs is not None else ("N/A" if key == "heur" else "?")
     return f"{ours} ({shown})"
 
 
-def _cutoff(row: dict) -> str:
-    ours = "N/A" if row["cutoff"] is None else f"{row['cutoff']:.2g}"
-    if not _paper_has_row(row):
+def _cutoff(rows: Sequence[dict]) -> str:
+    ours = _spread([row["cutoff"] for row in rows], ".2g")
+    if not _paper_has_row(rows[0]):
         return ours
-    theirs = "N/A" if row["paper_cutoff"] is None else f"{row['paper_cutoff']:g}"
+    theirs = "N/A" if rows[0]["paper_cutoff"] is None else f"{rows[0]['paper_cutoff']:g}"
     return f"{ours} ({theirs})"
 
 
-def display_rows(rows: Iterable[dict]) -> list[list[str]]:
-    """The table as strings: "ours (paper)" where the paper has the row."""
-    out = []
+def cells(rows: Iterable[dict]) -> dict[tuple, list[dict]]:
+    """The rows by cell and stop (algorithm, activation, k, cov, stop), each list holding
+    the cell's seeds, in the order the cells first appear."""
+    grouped: dict[tuple, list[dict]] = {}
     for row in rows:
+        key = (row["algorithm"], row["activation"], row["n_classes"], row["cov"], row["stop"])
+        grouped.setdefault(key, []).append(row)
+    return grouped
+
+
+def display_rows(rows: Iterable[dict]) -> list[list[str]]:
+    """The table as strings, one line per cell and stop over its seeds: "ours (paper)"
+    where the paper has the row, ours as the median and range over seeds."""
+    out = []
+    for (alg, act, k, cov, stop), seeds in cells(rows).items():
         out.append([
-            f"{row['algorithm'].upper()} {row['activation']}",
-            str(row["M"]),
-            f"{row['cov']:g}",
-            f"{row['mean']:.2e}",
-            f"{row['std']:.2e}",
-            f"{row['steps']:,}",
-            f"{row['gradient_norm']:.1e}",
-            str(row["n_classes"]),
-            *(_count(row, key) for key in COUNTERS),
-            _cutoff(row),
-            "N/A" if row["above_paper_cutoff"] is None else str(row["above_paper_cutoff"]),
+            f"{alg.upper()} {act}",
+            str(seeds[0]["M"]),
+            f"{cov:g}",
+            "end" if stop is None else f"{stop:g}",
+            str(len(seeds)),
+            _spread([r["mean"] for r in seeds], ".2e"),
+            _spread([r["steps"] for r in seeds], ","),
+            _spread([r["gradient_norm"] for r in seeds], ".1e"),
+            str(k),
+            *(_count(seeds, key) for key in COUNTERS),
+            _cutoff(seeds),
+            _spread([r["above_paper_cutoff"] for r in seeds]),
         ])  # fmt: skip
     return out
 
 
 HEADER = (
-    "alg-act", "M", "cov", "mean", "std", "steps", "|grad|", "nc", "gap", "ratio", "heur", "cutoff",
-    "> paper cutoff",
+    "alg-act", "M", "cov", "stop", "seeds", "mean", "steps", "|grad|", "nc", "gap", "ratio",
+    "heur", "cutoff", "> paper cutoff",
 )  # fmt: skip
 
 
@@ -144,13 +194,16 @@ def to_markdown(rows: Sequence[dict]) -> str:
     lines = [
         "# Table 1: counting outliers of the Hessian spectrum",
         "",
-        "One row per trained blob run. `x (y)`: our count x, the paper's y where Table 1 has",
-        "that run (`?` unreadable in the source, `N/A` no elbow found). M = parameters,",
-        "mean and std of all M eigenvalues, steps = training steps taken, |grad| = the",
-        "full-batch gradient norm where training stopped, nc = number of clusters (the count",
-        "to find).",
-        "`> paper cutoff`: eigenvalues above the paper's own elbow cutoff for that run (its",
+        "One line per cell of the grid and stop of its training, over the cell's seeds: a",
+        "single value where every seed gives it, else the median [smallest-largest].",
+        "`x (y)`: our count x, the paper's y where Table 1 has that cell (`?` unreadable",
+        "in the source, `N/A` no elbow found). M = parameters, stop = the gradient-norm",
+        "tolerance whose checkpoint is counted (`end`: a run without one), mean of all M",
+        "eigenvalues, steps = training steps taken to the stop, |grad| = the full-batch",
+        "gradient norm there, nc = number of clusters (the count to find).",
+        "`> paper cutoff`: eigenvalues above the paper's own elbow cutoff for that cell (its",
         "Table 1 row's, or the one cutoff its (alg, act, cov) group shares in the paper).",
+        "results/table1.csv has every run's row.",
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "|".join("---" for _ in HEADER) + "|",

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .runs import stop_point
 from .split import Split
 
 LOG = logging.getLogger(__name__)
@@ -138,9 +139,11 @@ def sgd(
 class TrainSettings:
     """How one blob or MNIST run is trained.
 
-    batch_size None means full-batch gradient descent. With `gradient_tolerance` set, the
-    run stops at the first evaluation (every `log_every` steps) whose full-batch gradient
-    norm is below it, as the authors' code did; `steps` is then the maximum.
+    batch_size None means full-batch gradient descent. With `gradient_tolerances`, the run
+    passes a stop at the first evaluation (every `log_every` steps) whose full-batch
+    gradient norm is below each, and ends below the smallest, as the authors' code did for
+    one tolerance; `steps` is then the maximum. `seed` seeds the initialisation and the
+    batch order of a run that has no seed of its own (the MNIST-1K nets).
     """
 
     learning_rate: float
@@ -148,16 +151,30 @@ class TrainSettings:
     batch_size: int | None
     log_every: int
     seed: int
-    gradient_tolerance: float | None = None
+    gradient_tolerances: tuple[float, ...] = ()
     checkpoint_steps: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        tolerances = tuple(sorted(self.gradient_tolerances, reverse=True))
+        object.__setattr__(self, "gradient_tolerances", tolerances)
+        object.__setattr__(self, "checkpoint_steps", tuple(self.checkpoint_steps))
 
     @classmethod
     def from_params(cls, params: dict) -> TrainSettings:
         """From a config section: its keys that are fields (others, e.g. "hidden", skip)."""
-        fields = {key: params[key] for key in cls.__dataclass_fields__ if key in params}
-        if "checkpoint_steps" in fields:
-            fields["checkpoint_steps"] = tuple(fields["checkpoint_steps"])
-        return cls(**fields)
+        return cls(**{key: params[key] for key in cls.__dataclass_fields__ if key in params})
+
+    @property
+    def stop_points(self) -> tuple[str, ...]:
+        """The checkpoints of the stops a run passes before its end ("final"): one per
+        gradient tolerance but the smallest, largest first."""
+        return tuple(stop_point(tolerance) for tolerance in self.gradient_tolerances[:-1])
+
+    @property
+    def checkpoint_names(self) -> set[str]:
+        """Every checkpoint a run of these settings saves."""
+        steps = (f"step{step}" for step in self.checkpoint_steps)
+        return {"init", *steps, *self.stop_points, "final"}
 
 
 def train(
@@ -167,21 +184,27 @@ def train(
     settings: TrainSettings,
     *,
     runs: Sequence[str],
+    seeds: Sequence[int],
     on_checkpoint: Callable[[int, str, int, torch.Tensor], None],
 ) -> list[list[dict]]:
     """Train the runs of `stack` (a `stacks.MLPStack` or `stacks.ModuleStack`) together,
-    on data of shape (R, n, ...), and return each run's evaluation history.
+    on data of shape (R, n, ...), each with the batch order of its own seed, and return
+    each run's evaluation history.
 
     Every run is evaluated every `log_every` steps and stops on its own: at the first
-    evaluation whose gradient norm is below `settings.gradient_tolerance`, or at
-    `settings.steps`; the others go on without it. `on_checkpoint(run_index, name, step,
-    parameters)` is called with name "init" at step 0, "step<N>" at every step N in
-    `settings.checkpoint_steps`, and "final" at the run's last step.
+    evaluation whose gradient norm is below the smallest of `settings.gradient_tolerances`,
+    or at `settings.steps`; the others go on without it. `on_checkpoint(run_index, name,
+    step, parameters)` is called with name "init" at step 0, "step<N>" at every step N in
+    `settings.checkpoint_steps`, the stop's name (`settings.stop_points`) at the first
+    evaluation below each larger tolerance, and "final" at the run's last step. A stop not
+    reached by `settings.steps` is saved at the last step, whose history row shows it.
     """
     live = list(range(len(runs)))  # the runs still training, in the stack's order
     histories: list[list[dict]] = [[] for _ in runs]
-    schedule = BatchSchedule(train_data.x.shape[1], settings.batch_size, settings.seed)
-    words = str(schedule.batch_size or "full")
+    passed = [0 for _ in runs]  # how many of the stops before "final" each run has passed
+    n = train_data.x.shape[1]
+    schedules = [BatchSchedule(n, settings.batch_size, seed) for seed in seeds]
+    words = str(schedules[0].batch_size or "full")
 
     def record(step: int) -> list[float]:
         train_metrics = stack.metrics(train_data.x, train_data.y)
@@ -199,10 +222,28 @@ def train(
         return norms
 
     def batch_losses(step: int) -> torch.Tensor:
-        if schedule.batch_size is None:  # full batch: the data as they are, no copy
+        if schedules[0].batch_size is None:  # full batch: the data as they are, no copy
             return stack.losses(train_data.x, train_data.y)
-        indices = schedule.batch(step).to(train_data.x.device)
-        return stack.losses(train_data.x[:, indices], train_data.y[:, indices])
+        indices = torch.stack([schedules[run].batch(step) for run in live])
+        rows = torch.arange(len(live)).unsqueeze(1)
+        rows, indices = rows.to(train_data.x.device), indices.to(train_data.x.device)
+        return stack.losses(train_data.x[rows, indices], train_data.y[rows, indices])
+
+    def pass_stops(position: int, step: int, norm: float | None) -> None:
+        """Save the stops before "final" that run `position` has now passed (all of them
+        when `norm` is None: the run ends without reaching them)."""
+        run = live[position]
+        for index in range(passed[run], len(settings.stop_points)):
+            if norm is not None and not norm < settings.gradient_tolerances[index]:
+                break
+            if norm is None:
+                LOG.warning(
+                    "%s: gradient norm never below %.1e in %d steps; its stop %s is its last "
+                    "step", runs[run], settings.gradient_tolerances[index], step,
+                    settings.stop_points[index],
+                )  # fmt: skip
+            on_checkpoint(run, settings.stop_points[index], step, stack.flat(position))
+            passed[run] = index + 1
 
     stopping: list[int] = []  # positions in `live` of the runs that stop at this step
 
@@ -212,9 +253,10 @@ def train(
                 on_checkpoint(run, f"step{step}", step, stack.flat(position))
         if step % settings.log_every and step != settings.steps:
             return False
-        tolerance = settings.gradient_tolerance
+        tolerances = settings.gradient_tolerances
         for position, norm in enumerate(record(step)):
-            if step == settings.steps or (tolerance is not None and norm < tolerance):
+            pass_stops(position, step, norm)
+            if step == settings.steps or (tolerances and norm < tolerances[-1]):
                 stopping.append(position)
         return bool(stopping)
 
@@ -233,6 +275,7 @@ def train(
             stopping[:] = range(len(live))
         for position in stopping:
             _stop(runs[live[position]], step, settings)
+            pass_stops(position, step, None)
             on_checkpoint(live[position], "final", step, stack.flat(position))
         going_on = [position for position in range(len(live)) if position not in stopping]
         if going_on:
@@ -251,7 +294,7 @@ def _stop(run: str, step: int, settings: TrainSettings) -> None:
     if step < settings.steps:
         LOG.info(
             "%s: gradient norm below %.1e, stopping at step %d",
-            run, settings.gradient_tolerance, step,
+            run, settings.gradient_tolerances[-1], step,
         )  # fmt: skip
 
 

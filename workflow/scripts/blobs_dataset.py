@@ -17,4 +17,5 @@ with job(snakemake.log[0], snakemake.threads):
         n_test=data["n_test"],
         center_box=tuple(data["center_box"]),
         seed=data["seed"],
+        run_seed=int(snakemake.wildcards.seed),
     )

@@ -36,7 +36,15 @@ def train_run(
     `device` is "cpu", "cuda" or "auto".
     """
     train_runs(
-        [{"run": run, "dataset": dataset, "checkpoints": checkpoints, "history": history}],
+        [
+            {
+                "run": run,
+                "seed": settings.seed,
+                "dataset": dataset,
+                "checkpoints": checkpoints,
+                "history": history,
+            }
+        ],
         architecture=architecture,
         init_std=init_std,
         settings=settings,
@@ -58,11 +66,11 @@ def train_runs(
     `stacked` False trains a single run as its module, the MNIST-1K nets), and save each
     run's checkpoints and evaluation history.
 
-    Each of `runs` is {"run": name, "dataset": path, "checkpoints": {checkpoint name:
-    path}, "history": path}; every run is initialised from `settings.seed`. A run trained
-    here equals the run trained alone, to float64 round-off.
+    Each of `runs` is {"run": name, "seed": its initialisation and batch-order seed,
+    "dataset": path, "checkpoints": {checkpoint name: path}, "history": path}. A run
+    trained here equals the run trained alone, to float64 round-off.
     """
-    expected = {"init", *(f"step{step}" for step in settings.checkpoint_steps), "final"}
+    expected = settings.checkpoint_names
     for run in runs:
         if set(run["checkpoints"]) != expected:
             raise ValueError(
@@ -77,7 +85,7 @@ def train_runs(
         spec = models.spec_for(dict(architecture), train_split.x.shape[1], attrs["n_classes"])
         model = models.build_model(spec)
         models.initialise(
-            model, weight_std=init_std, generator=torch.Generator().manual_seed(settings.seed)
+            model, weight_std=init_std, generator=torch.Generator().manual_seed(run["seed"])
         )
         splits.append((train_split, test_split))
         specs.append(spec)
@@ -111,7 +119,8 @@ def train_runs(
         )
 
     histories = training.train(
-        stack, train_data, test_data, settings, runs=names, on_checkpoint=save
-    )
+        stack, train_data, test_data, settings, runs=names,
+        seeds=[run["seed"] for run in runs], on_checkpoint=save,
+    )  # fmt: skip
     for run, rows in zip(runs, histories, strict=True):
         storage.write_rows(run["history"], rows, training.HISTORY_FIELDS)
