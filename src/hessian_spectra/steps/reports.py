@@ -8,10 +8,12 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import torch
 import yaml
 
-from .. import gd_vs_sgd, paper_comparison, storage, summary, tables
+from .. import basin, gd_vs_sgd, models, paper_comparison, storage, summary, summary_paper, tables
 from ..runs import BlobRun
+from ..split import to_splits
 
 PathLike = str | os.PathLike
 
@@ -22,25 +24,24 @@ def table1(
     markdown_output: PathLike,
     latex_output: PathLike,
 ) -> None:
-    """Table 1 from one spectrum per grid point.
+    """Table 1 from one spectrum per grid run and stop.
 
-    Each entry of `runs` has the run's `algorithm`, `activation`, `n_classes`, `cov`, the
-    path of its final `spectrum` and of its training `history` (whose last record is where
-    training stopped).
+    Each entry of `runs` has the run's `algorithm`, `activation`, `n_classes`, `cov`,
+    `seed`, `init`, its `stop` (the gradient tolerance, None for a run without one) and
+    `point` (its checkpoint), the path of the `spectrum` there and of the run's training
+    `history`, which says where the stop was passed.
     """
     rows = []
     for entry in runs:
         values, _ = storage.read_spectrum(entry["spectrum"])
         history = storage.read_columns(entry["history"])
+        step, norm = tables.stop_record(history, entry["stop"], entry["point"])
         rows.append(
             tables.table1_row(
                 values,
-                algorithm=entry["algorithm"],
-                activation=entry["activation"],
-                n_classes=entry["n_classes"],
-                cov=entry["cov"],
-                steps=int(history["step"][-1]),
-                gradient_norm=float(history["gradient_norm"][-1]),
+                **{key: entry[key] for key in tables.RUN_FIELDS},
+                steps=step,
+                gradient_norm=norm,
             )
         )
     tables.write_csv(rows, csv_output)
@@ -52,10 +53,17 @@ def table1(
             tmp.write_text(text)
 
 
+# Points of the straight line between the GD and SGD end points where the training loss is
+# evaluated for the barrier (both ends included).
+LINE_POINTS = 11
+
+
 def compare_gd_and_sgd(pairs: Mapping[str, Mapping], output: PathLike) -> None:
-    """results/gd_vs_sgd.json: `gd_vs_sgd.compare` per grid point. Each entry of `pairs`
-    has the point's `activation`, `n_classes`, `cov` and, per algorithm ("gd", "sgd"), the
-    paths of its "init" and "final" checkpoints and its final "spectrum"."""
+    """results/gd_vs_sgd.json: `gd_vs_sgd.compare` per grid point and seed. Each entry of
+    `pairs` has the point's `activation`, `n_classes`, `cov`, `seed`, the `dataset` both
+    runs trained on and, per algorithm ("gd", "sgd"), the paths of its "init" and "final"
+    checkpoints and its final "spectrum". The barrier is the training loss along the line
+    between the two end points (`basin.evaluate_line`, LINE_POINTS points)."""
 
     def run(paths: Mapping[str, PathLike]) -> dict:
         final = storage.load_checkpoint(paths["final"])
@@ -63,19 +71,27 @@ def compare_gd_and_sgd(pairs: Mapping[str, Mapping], output: PathLike) -> None:
             "init": storage.load_checkpoint(paths["init"])["parameters"].numpy(),
             "final": final["parameters"].numpy(),
             "steps": final["step"],
+            "model": final["model"],
             "eigenvalues": storage.read_spectrum(paths["spectrum"])[0],
         }
 
-    numbers = {
-        name: gd_vs_sgd.compare(
-            run(entry["gd"]),
-            run(entry["sgd"]),
-            activation=entry["activation"],
-            n_classes=entry["n_classes"],
-            cov=entry["cov"],
-        )
-        for name, entry in pairs.items()
-    }
+    def line(entry: Mapping, gd: dict, sgd: dict) -> dict[str, float]:
+        train, test = to_splits(storage.read_arrays(entry["dataset"])[0])
+        coefficients = basin.line_coefficients(0.0, 1.0, LINE_POINTS)
+        losses = basin.evaluate_line(
+            models.build_model(gd["model"]), torch.from_numpy(gd["final"]),
+            torch.from_numpy(sgd["final"]), coefficients, train, test, batch_size=len(train),
+        )["train_loss"]  # fmt: skip
+        ends = losses[coefficients == 0.0][0], losses[coefficients == 1.0][0]
+        return {"barrier": basin.barrier(coefficients, losses), "end_loss": float(max(ends))}
+
+    numbers = {}
+    for name, entry in pairs.items():
+        gd, sgd = run(entry["gd"]), run(entry["sgd"])
+        numbers[name] = gd_vs_sgd.compare(
+            gd, sgd, **line(entry, gd, sgd),
+            **{key: entry[key] for key in ("activation", "n_classes", "cov", "seed")},
+        )  # fmt: skip
     storage.write_json(numbers, output)
 
 
@@ -86,23 +102,31 @@ def compare_with_paper(
     markdown_output: PathLike,
     near_k_output: PathLike,
 ) -> None:
-    """results/table1_vs_paper.csv and .md, the paper's 19 rows beside ours with the group
-    elbow of each (algorithm, activation, cov), and results/spectrum_near_k.json, the top
-    2k + 5 eigenvalues of every grid run with the gaps after its (k - 1)-th and k-th. Each
-    entry of `runs` has a grid run's fields and its final `spectrum`."""
-    spectra = {
-        (entry["algorithm"], entry["activation"], entry["n_classes"], float(entry["cov"])):
-        storage.read_spectrum(entry["spectrum"])[0]
-        for entry in runs
-    }  # fmt: skip
+    """results/table1_vs_paper.csv and .md, the paper's 19 rows beside ours at every seed
+    and stop, with the group elbow of each (algorithm, activation, cov, stop, seed), and
+    results/spectrum_near_k.json, keyed "<run name>/<point>": the top 2k + 5 eigenvalues
+    of every grid run at every stop with the gaps after its (k - 1)-th and k-th. Each entry
+    of `runs` has a grid run's fields (`runs.BlobRun`'s), its `stop` (the tolerance, None
+    for a run without one), `point` (its checkpoint) and the `spectrum` there."""
+    spectra, near = {}, {}
+    for entry in runs:
+        run = BlobRun(
+            entry["algorithm"], entry["activation"], int(entry["n_classes"]),
+            float(entry["cov"]), int(entry["seed"]), int(entry["init"]),
+        )  # fmt: skip
+        stop = None if entry["stop"] is None else float(entry["stop"])
+        key = (*run.cell, run.seed, stop)
+        spectra[key] = storage.read_spectrum(entry["spectrum"])[0]
+        near[key] = (f"{run.name}/{entry['point']}",
+                     run.fields() | {"stop": stop, "point": entry["point"]})  # fmt: skip
     group = paper_comparison.group_elbow_counts(spectra)
     rows = paper_comparison.paper_rows(tables.read_csv(table_csv), group)
     storage.write_rows(csv_output, rows, paper_comparison.COLUMNS)
     with storage.atomic_path(markdown_output) as tmp:
-        tmp.write_text(paper_comparison.to_markdown(rows))
+        tmp.write_text(summary_paper.to_markdown(rows))
     near_k = {
-        BlobRun(*key).name: paper_comparison.spectrum_near_k(values, key[2]) | group[key]
-        for key, values in spectra.items()
+        name: paper_comparison.spectrum_near_k(spectra[key], key[2]) | group[key] | fields
+        for key, (name, fields) in near.items()
     }
     storage.write_json(near_k, near_k_output)
 
