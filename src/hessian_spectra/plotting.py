@@ -7,7 +7,7 @@ are in `plotting_cifar`, Fig. 10 in `plotting_logistic`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,46 +98,66 @@ def initial_and_final_spectra(initial: np.ndarray, final: np.ndarray, *, title: 
     return fig
 
 
-def spectra_with_gap(spectra: Mapping[str, np.ndarray], *, top: int, title: str) -> plt.Figure:
-    """Fig. 2: ordered spectra, one series each, with the count above the largest gap.
+def _gap_label(label: str, counts: Sequence[int]) -> str:
+    """'k = 5: 5 above the gap', and the range over seeds where there are several:
+    '(seeds: 4-5)', or '(every seed: 5)'."""
+    text = f"{label}: {counts[0]} above the gap"
+    if len(counts) == 1:
+        return text
+    low, high = min(counts), max(counts)
+    return text + (f" (every seed: {low})" if low == high else f" (seeds: {low}-{high})")
 
-    Left: every eigenvalue against its rank. Right: the `top` largest on a log scale,
-    ranked from the top, with a bar in the series' colour across the largest gap when that
-    gap is among them (the bar stands at rank count + 0.5). One legend beside the panels
-    gives every count: its entries are stacked, so they never overlap, whatever the k
-    (labels placed beside the bars printed over each other when bars were close).
+
+def _plot_largest(ax: plt.Axes, ascending: np.ndarray, top: int, **style) -> np.ndarray:
+    """The `top` largest of an ascending spectrum against their rank from the top, the
+    positive ones (a log axis); returns them, descending."""
+    largest = ascending[::-1][:top]
+    ranks = np.arange(1, largest.size + 1)
+    positive = largest > 0
+    ax.plot(ranks[positive], largest[positive], **style)
+    return largest
+
+
+def spectra_with_gap(
+    spectra: Mapping[str, Sequence[np.ndarray]], *, top: int, title: str
+) -> plt.Figure:
+    """Fig. 2: ordered spectra, one series per label, with the count above the largest gap.
+
+    Each label has one spectrum per seed, the first seed's first. Left: every eigenvalue
+    against its rank. Right: the `top` largest on a log scale, ranked from the top, with a
+    bar in the series' colour across the first seed's largest gap when that gap is among
+    them (the bar stands at rank count + 0.5). The other seeds are thin, faint lines of
+    the same colour beneath, in both panels. One legend beside the panels gives every
+    count (the first seed's, and the range over seeds): its entries are stacked, so they
+    never overlap, whatever the k (labels placed beside the bars printed over each other
+    when bars were close).
     """
     apply_style()
     fig, (full_ax, top_ax) = plt.subplots(1, 2, figsize=(10, 4.0), layout="constrained")
-    for label, values in spectra.items():
-        values = np.sort(values)
-        above = count_above_largest_gap(values)
+    for label, seeds in spectra.items():
+        ascending = [np.sort(values) for values in seeds]
+        counts = [count_above_largest_gap(values) for values in ascending]
+        values, above = ascending[0], counts[0]
         (line,) = full_ax.plot(
-            np.arange(1, values.size + 1),
-            values,
-            linewidth=1.0,
-            label=f"{label}: {above} above the gap",
+            np.arange(1, values.size + 1), values, linewidth=1.0, label=_gap_label(label, counts)
         )
-        largest = values[::-1][:top]
-        ranks = np.arange(1, largest.size + 1)
-        positive = largest > 0
-        top_ax.plot(
-            ranks[positive],
-            largest[positive],
-            marker=".",
-            markersize=3,
-            linewidth=0.8,
-            color=line.get_color(),
+        colour = line.get_color()
+        largest = _plot_largest(
+            top_ax, values, top, marker=".", markersize=3, linewidth=0.8, color=colour
         )
         if 0 < above < largest.size:  # the gap lies among the `top` shown
             top_ax.plot(
                 [above + 0.5] * 2,
                 [largest[above], largest[above - 1]],
-                color=line.get_color(),
+                color=colour,
                 linewidth=4,
                 alpha=0.8,
                 solid_capstyle="butt",
             )
+        faint = {"color": colour, "linewidth": 0.5, "alpha": 0.35, "zorder": 1.5}
+        for other in ascending[1:]:
+            full_ax.plot(np.arange(1, other.size + 1), other, **faint)
+            _plot_largest(top_ax, other, top, **faint)
     rank_axis(full_ax, RANK_LABEL)
     full_ax.set_ylabel(EIGENVALUE_LABEL)
     full_ax.set_title("Whole spectrum")

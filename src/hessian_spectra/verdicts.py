@@ -10,6 +10,10 @@ HOLDS, FAILS, MIXED, UNTESTABLE = "holds", "does not hold", "mixed", "not testab
 # by theorem where the engine is right (G is positive semi-definite; Marchenko-Pastur at
 # w = 0), so it tests our code, not the paper.
 FINDING, ENGINE_CHECK = "finding", "engine check"
+# One yardstick for "the negative eigenvalues are much smaller than the outliers" (Sec. 3.4,
+# blobs) and "orders of magnitude smaller" (Fig. 5, MNIST), stated once:
+# |lambda_min| / lambda_max below this, two orders of magnitude.
+NEGATIVE_TO_LARGEST_LIMIT = 0.01
 
 
 def verdict_of(holds: bool | None) -> str:

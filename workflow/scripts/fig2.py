@@ -1,4 +1,5 @@
-"""Snakemake adapter: Fig. 2, spectra after SGD with the gap marked (rule fig2)."""
+"""Snakemake adapter: Fig. 2, spectra with the gap marked, every seed faint behind the
+first (rule fig2)."""
 
 import _source_path  # noqa: F401  (src/ on sys.path)
 

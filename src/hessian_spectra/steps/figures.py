@@ -44,10 +44,14 @@ def figure_initial_and_final(
 
 
 def figure_spectra_with_gap(
-    spectra: Mapping[str, PathLike], output: PathLike, *, top: int, title: str
+    spectra: Mapping[str, Sequence[PathLike]], output: PathLike, *, top: int, title: str
 ) -> None:
-    """Fig. 2 from one spectrum per labelled run."""
-    values = {label: storage.read_spectrum(path)[0] for label, path in spectra.items()}
+    """Fig. 2 from the spectra of each labelled setting, one per seed, the first seed's
+    first (drawn in full; the others faint)."""
+    values = {
+        label: [storage.read_spectrum(path)[0] for path in paths]
+        for label, paths in spectra.items()
+    }
     plotting.save_figure(plotting.spectra_with_gap(values, top=top, title=title), output)
 
 
