@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import yaml
 
-from hessian_spectra import hessian_file, storage
+from hessian_spectra import hessian_file, runs, storage
 
 from .snakemake_runs import (
     REPO,
@@ -206,13 +206,13 @@ def test_slurm_run_with_a_split_hessian_equals_the_local_run(slurm_cluster, tmp_
         capture_output=True, text=True, check=True,
     ).stdout.split("\n")  # fmt: skip
     ran = [line.split() for line in jobs if line.strip()]
-    assert len(ran) >= SPLIT * len(TEST_CONFIG["fig2"]["n_classes"])
+    fig2_runs = runs.fig2_runs(TEST_CONFIG)
+    assert len(ran) >= SPLIT * len(fig2_runs)
     assert {partition for partition, _ in ran} == {PARTITION}, ran
-    assert output.count("rule hessian_part:") == SPLIT * len(TEST_CONFIG["fig2"]["n_classes"])
+    assert output.count("rule hessian_part:") == SPLIT * len(fig2_runs)
 
     assert (cluster / TARGET).read_bytes().startswith(b"%PDF")
-    for k in TEST_CONFIG["fig2"]["n_classes"]:
-        run = f"sgd-relu-k{k}-cov1"
+    for run in (fig2_run.name for fig2_run in fig2_runs):
         single, _ = hessian_file.read(local / f"results/blobs/hessians/{run}/final.h5")
         gathered, attrs = hessian_file.read(cluster / f"results/blobs/hessians/{run}/final.h5")
         assert attrs["gathered_from_parts"] == SPLIT

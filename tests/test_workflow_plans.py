@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hessian_spectra import tables
+from hessian_spectra import runs, tables
 
 from .snakemake_runs import (
     REPO,
@@ -49,13 +49,18 @@ def test_changing_the_sgd_batch_size_reruns_only_what_depends_on_it(built):
         "all",
     }
     grid = TEST_CONFIG["table1"]
-    sgd_runs = len(grid["n_classes"]) * len(grid["activations"]) * len(grid["cov"])
-    assert len(jobs["train_sgd"]) == sgd_runs
+    seeds = len(TEST_CONFIG["blobs"]["seeds"])
+    stops = runs.stops(TEST_CONFIG, "sgd")
+    # the grid's SGD cells, and those of the same-start experiment (from GD's start)
+    same_start = len(TEST_CONFIG["gd_vs_sgd"]["points"])
+    cells = len(grid["n_classes"]) * len(grid["activations"]) * len(grid["cov"])
+    assert len(jobs["train_sgd"]) == cells + same_start
     assert all("Params have changed" in reason for _, reason in jobs["train_sgd"])
+    points = {point for _, point in stops}
     for rule in ("hessian", "spectrum"):
         outputs = [out for out, _ in jobs[rule]]
-        assert len(outputs) == sgd_runs
-        assert all("/sgd-" in out and out.endswith("/final.h5") for out in outputs)
+        assert len(outputs) == cells * seeds * len(stops) + same_start * seeds
+        assert all("/sgd-" in out and out.rsplit("/", 1)[1][:-3] in points for out in outputs)
 
 
 def test_a_new_grid_cell_trains_only_the_jobs_that_hold_it(built):
@@ -134,9 +139,10 @@ def test_the_slurm_profile_partition_reaches_every_job(tmp_path):
 def test_default_config_plans_every_artefact(tmp_path):
     jobs = planned_jobs(copy_workflow(tmp_path))
     counts = {rule: len(entries) for rule, entries in jobs.items()}
-    # The 40 runs of the Table 1 grid (5 k x 2 cov datasets) include Fig. 2's SGD runs and
-    # Fig. 1's GD run, which adds its initial point; Fig. ggn adds two Gauss-Newton terms.
-    # MNIST: four fully connected nets and the SB / LB convnets.
+    # The 40 cells of the Table 1 grid at 5 seeds (5 k x 2 cov x 5 seeds datasets), each
+    # run at 3 stops, include Fig. 2's SGD runs and Fig. 1's GD run, which adds its initial
+    # point; gd_vs_sgd adds 4 SGD cells from GD's start (their final points); Fig. ggn adds
+    # two Gauss-Newton terms. MNIST: four fully connected nets and the SB / LB convnets.
     assert counts == {
         "mnist_dataset": 1,
         "train_mnist": 6,
@@ -150,11 +156,11 @@ def test_default_config_plans_every_artefact(tmp_path):
         "cifar_top_eigenvalues": 2,
         "fig8": 1,
         "fig7_fig9": 1,
-        "blobs_dataset": 10,
-        "train_sgd": 20,
+        "blobs_dataset": 50,
+        "train_sgd": 24,
         "train_gd": 20,
-        "hessian": 41,
-        "spectrum": 41,
+        "hessian": 200 * 3 + 1 + 4 * 5,
+        "spectrum": 200 * 3 + 1 + 4 * 5,
         "gauss_newton": 2,
         "ggn_spectrum": 2,
         "residual_spectrum": 2,
@@ -271,11 +277,11 @@ def test_a_changed_fig2_selection_moves_the_summary_and_the_readme_numbers(built
     snakemake(built_copy, "results/summary.json", "results/config.yaml", config=changed)
     results = built_copy / "results"
     rows = tables.read_csv(results / "table1.csv")
-    gaps = {
-        r["n_classes"]: r["gap"]
-        for r in rows
-        if (r["algorithm"], r["activation"], r["cov"]) == ("sgd", "tanh", 1.0)
-    }
+    final = runs.stops(TEST_CONFIG, "sgd")[-1][0]
+    gaps: dict[int, list[int]] = {}
+    for r in rows:  # the final stop, seed by seed
+        if (r["algorithm"], r["activation"], r["cov"], r["stop"]) == ("sgd", "tanh", 1.0, final):
+            gaps.setdefault(r["n_classes"], []).append(r["gap"])
     decided = json.loads((results / "summary.json").read_text())
     (fig2,) = [
         c for s in decided["sections"] for c in s["claims"] if c["claim"].startswith("Fig. 2")
@@ -283,8 +289,11 @@ def test_a_changed_fig2_selection_moves_the_summary_and_the_readme_numbers(built
     assert fig2["claim"].startswith("Fig. 2 (SGD, tanh, cov = 1)")
     assert fig2["numbers"]["counts"] == {str(k): gap for k, gap in gaps.items()}
     block = readme_numbers().fig2(results)
-    assert block.endswith("(SGD, tanh, cov = 1).")
+    assert "(SGD, tanh, cov = 1)" in block
     assert f"k = {' and '.join(str(k) for k in sorted(gaps))}" in block
+    assert f"the first seed counts {' and '.join(str(g[0]) for _, g in sorted(gaps.items()))}" in (
+        block
+    )
 
 
 def test_a_spectrum_jobs_memory_reruns_nothing_and_cannot_change_its_precision(built_copy):
