@@ -51,11 +51,20 @@ def _config(record: Path) -> dict:
     return yaml.safe_load((record / "config.yaml").read_text())
 
 
+def _final_rows(record: Path) -> list[dict]:
+    """Table 1's rows at each run's final stop (where it ended)."""
+    config = _config(record)
+    final = {alg: runs.stops(config, alg)[-1][0] for alg in runs.ALGORITHMS}
+    return [r for r in tables.read_csv(record / "table1.csv") if r["stop"] == final[r["algorithm"]]]
+
+
 def _rows_of(record: Path, selected: list[runs.BlobRun]) -> list[dict]:
-    """Table 1's rows of the `selected` runs that the grid holds, in their order."""
+    """Table 1's rows of the `selected` runs at their final stop, in their order."""
     rows = {
-        runs.BlobRun(r["algorithm"], r["activation"], r["n_classes"], r["cov"]): r
-        for r in tables.read_csv(record / "table1.csv")
+        runs.BlobRun(
+            r["algorithm"], r["activation"], r["n_classes"], r["cov"], r["seed"], r["init"]
+        ): r
+        for r in _final_rows(record)
     }
     return [rows[run] for run in selected if run in rows]
 
@@ -63,6 +72,16 @@ def _rows_of(record: Path, selected: list[runs.BlobRun]) -> list[dict]:
 def _listing(values) -> str:
     values = [str(v) for v in values]
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _share(hits: int, n: int) -> str:
+    """hits/n with its Wilson 95 % interval."""
+    low, high = paper_comparison.wilson_interval(hits, n)
+    return f"{hits}/{n} (95 %: {low:.0%}-{high:.0%})"
 
 
 def fig1(record: Path) -> str:
@@ -86,91 +105,118 @@ def fig1(record: Path) -> str:
     )
 
 
-def _fig2_rows(record: Path) -> tuple[list[dict], str]:
-    """Table 1's rows of Fig. 2's runs by k, and their setting in words."""
+def _fig2_counts(record: Path) -> tuple[dict[int, list[int]], str]:
+    """The gap count of each of Fig. 2's runs by k, over the seeds (the first seed's
+    first), and their setting in words."""
     config = _config(record)
-    rows = _rows_of(record, runs.fig2_runs(config))
-    return sorted(rows, key=lambda r: r["n_classes"]), runs.fig2_title(config)
+    counts: dict[int, list[int]] = {}
+    for row in _rows_of(record, runs.fig2_runs(config)):
+        counts.setdefault(row["n_classes"], []).append(row["gap"])
+    return dict(sorted(counts.items())), runs.fig2_title(config)
 
 
 def fig2(record: Path) -> str:
-    rows, setting = _fig2_rows(record)
+    counts, setting = _fig2_counts(record)
+    seeds = max(len(c) for c in counts.values())
+    hits = [sum(c == k for c in found) for k, found in counts.items()]
     return (
-        f"The count above the largest gap is {_listing([r['gap'] for r in rows])} for "
-        f"k = {_listing([r['n_classes'] for r in rows])} ({setting})."
+        f"The count above the largest gap equals k in {_listing([f'{h}/{seeds}' for h in hits])} "
+        f"seeds for k = {_listing(list(counts))} ({setting}); the first seed counts "
+        f"{_listing([found[0] for found in counts.values()])}."
     )
 
 
 def table1(record: Path) -> str:
-    rows = tables.read_csv(record / "table1.csv")
+    rows = _final_rows(record)
+    seeds = len({r["seed"] for r in rows})
     per_activation = []
     for act in ("relu", "tanh"):
         chosen = [r for r in rows if r["activation"] == act]
         hits = ", ".join(
-            "{} {}/{}".format(key, *tables.agreement(chosen, key, tolerance=1))
+            f"{key} {_share(*tables.agreement(chosen, key, tolerance=1))}"
             for key in tables.COUNTERS
         )
         per_activation.append(f"{act}: {hits}")
-    fig2, setting = _fig2_rows(record)
-    elbows = ["N/A" if r["heur"] is None else str(r["heur"]) for r in fig2]
-    with_cutoff = [r for r in rows if r["above_paper_cutoff"] is not None]
-    above = [r["above_paper_cutoff"] for r in with_cutoff]
-    cutoffs = sorted({r["paper_cutoff"] for r in with_cutoff})
-    tops = [r["max"] for r in with_cutoff]
+    counts, setting = _fig2_counts(record)
+    first = runs.fig2_runs(_config(record))[0].seed
+    elbows = {
+        r["n_classes"]: "N/A" if r["heur"] is None else str(r["heur"])
+        for r in _rows_of(record, runs.fig2_runs(_config(record)))
+        if r["seed"] == first
+    }
     return (
-        "Within one of k, by counter: "
+        f"At the end of training, over {_plural(seeds, 'seed')} per cell, within one of k by "
+        "counter: "
         + "; ".join(per_activation)
-        + f". The kneed elbow counts {_listing(elbows)} for k = "
-        f"{_listing([r['n_classes'] for r in fig2])} ({setting}). Above the paper's own "
-        f"cutoffs ({_listing([format(c, 'g') for c in cutoffs])}), in the {len(with_cutoff)} "
-        f"runs it gives one for: {min(above)} to {max(above)} eigenvalues; our largest "
-        f"eigenvalue there is {min(tops):.1e} to {max(tops):.1e} once training has run to "
-        "the gradient tolerance."
+        + f". The kneed elbow counts {_listing(list(elbows.values()))} for k = "
+        f"{_listing(list(elbows))} ({setting}, first seed)."
     )
 
 
 def table1_vs_paper(record: Path) -> str:
-    """The paper's 19 rows, both columns scored against k the same way, the offsets
-    between them, and the scale of the spectrum."""
+    """The paper's 19 rows at the stop chosen by the match of the mean eigenvalue, both
+    columns scored against k the same way, the offsets between them, and the scale."""
     rows = paper_comparison.read_rows(record / "table1_vs_paper.csv")
-    rates = paper_comparison.hit_rates(rows)
-    scored = "; ".join(
-        f"{name}: paper {r['paper_exact']}/{r['rows']} exact and {r['paper_within_one']}/"
-        f"{r['rows']} within one, ours {r['ours_exact']}/{r['rows']} and "
-        f"{r['ours_within_one']}/{r['rows']}"
-        for name, r in (
-            ("gap", rates["gap"]),
-            ("ratio", rates["ratio"]),
-            ("heur against our group elbow", rates["heur"]),
-            ("against our per-spectrum knee", rates["kneed"]),
+    chosen = paper_comparison.chosen_stop(rows)
+    stop = chosen["stop"]
+    at_stop = [r for r in rows if r["stop"] == stop]
+    rates = paper_comparison.hit_rates(rows)[stop]
+    n_rows = len({paper_comparison.cell_of(r) for r in at_stop})
+
+    def scored(name: str, r: dict) -> str:
+        exact_low, exact_high = r["ours_exact_interval"]
+        near_low, near_high = r["ours_within_one_interval"]
+        return (
+            f"{name}: paper {r['paper_exact']}/{r['rows']} exact and {r['paper_within_one']}/"
+            f"{r['rows']} within one, ours {r['ours_exact']}/{r['ours_n']} ({exact_low:.0%}-"
+            f"{exact_high:.0%}) and {r['ours_within_one']}/{r['ours_n']} ({near_low:.0%}-"
+            f"{near_high:.0%})"
+        )
+
+    parts = "; ".join(
+        scored(name, rates[key])
+        for name, key in (
+            ("gap", "gap"),
+            ("ratio", "ratio"),
+            ("heur against our group elbow", "heur"),
+            ("against our per-spectrum knee", "kneed"),
         )
     )
     shifts = ", ".join(
-        f"{name} ours {e['offset']:+d} in {e['rows']} of {e['of']}"
-        for name, e in paper_comparison.offsets(rows).items()
+        f"{name} ours {e['offset']:+d} in {e['rows']} of {e['of']} rows x seeds"
+        for name, e in paper_comparison.offsets(rows)[stop].items()
     )
-    ratio = paper_comparison.scale(rows)
+    ratio = paper_comparison.scale(rows)[stop]
+    medians = ", ".join(
+        f"{paper_comparison.stop_words(s)}: {m:.2f}" for s, m in chosen["medians"].items()
+    )
     return (
-        f"On the paper's {len(rows)} rows: {scored}. The paper's columns read as {shifts}. "
-        f"Its mean eigenvalue is {ratio['smallest']:.1f} to {ratio['largest']:.1f} times ours, "
-        f"and its cutoffs lie at or above our largest eigenvalue in {ratio['cutoffs_above_top']} "
-        f"of {ratio['cutoff_rows']} rows."
+        f"The stop whose mean eigenvalue matches the paper's best (median |log(paper mean / "
+        f"ours)|: {medians}) is {paper_comparison.stop_words(stop)}. There, on the paper's "
+        f"{n_rows} rows (ours over their seeds, with 95 % intervals): {parts}. The paper's "
+        f"columns read as {shifts}. Its mean eigenvalue is {ratio['smallest']:.2g} to "
+        f"{ratio['largest']:.2g} times ours, and its cutoffs lie at or above our largest "
+        f"eigenvalue in {ratio['cutoffs_above_top']} of {ratio['cutoff_rows']} rows."
     )
 
 
 def gd_vs_sgd(record: Path) -> str:
     pairs = list(_load(record, "gd_vs_sgd.json").values())
+    points = {(p["activation"], p["n_classes"], p["cov"]) for p in pairs}
     steps_gd = [p["steps_gd"] for p in pairs]
     step_ratio = [p["steps_sgd"] / p["steps_gd"] for p in pairs]
     distance = [p["relative_distance"] for p in pairs]
+    barrier = [p["barrier"] / p["end_loss"] for p in pairs]
     difference = [p["spectrum_difference"] for p in pairs]
     top_ratio = [p["max_sgd"] / p["max_gd"] for p in pairs]
     return (
-        f"Over the {len(pairs)} grid points GD needs {min(steps_gd):,} to {max(steps_gd):,} "
-        f"steps to reach the tolerance, and SGD {min(step_ratio):.3f} to {max(step_ratio):.3f} "
-        f"times as many. SGD ends {np.median(distance):.3f} (median; {min(distance):.3f} to "
-        f"{max(distance):.3f}) of the distance GD travelled away from GD's end point; the "
-        f"largest eigenvalues agree within a factor {min(top_ratio):.2f} to "
+        f"Over {len(points)} points x {_plural(len(pairs) // len(points), 'seed')}, GD needs "
+        f"{min(steps_gd):,} to {max(steps_gd):,} steps to reach the tolerance, and SGD from "
+        f"the same start {min(step_ratio):.3f} to {max(step_ratio):.3f} times as many. SGD "
+        f"ends {np.median(distance):.3f} (median; {min(distance):.3f} to {max(distance):.3f}) "
+        f"of the distance GD travelled away from GD's end point, and the loss on the line "
+        f"between the two rises at most {max(barrier):.1e} of the end-point loss above it; "
+        f"the largest eigenvalues agree within a factor {min(top_ratio):.2f} to "
         f"{max(top_ratio):.2f}, and the two spectra differ rank by rank by at most "
         f"{max(difference):.3f} of lambda_max(GD) (median {np.median(difference):.3f})."
     )
@@ -272,10 +318,10 @@ def _fig1_shown(record: Path) -> str | None:
 def _fig2_shown(record: Path) -> str | None:
     if not (record / "table1.csv").exists():
         return None
-    rows, _ = _fig2_rows(record)
+    counts, _ = _fig2_counts(record)
     return (
-        f"counts {_listing([r['gap'] for r in rows])} for k = "
-        f"{_listing([r['n_classes'] for r in rows])}"
+        f"first seed's counts {_listing([found[0] for found in counts.values()])} for k = "
+        f"{_listing(list(counts))}"
     )
 
 
@@ -327,7 +373,8 @@ GALLERY = (
         "at one step size GD and SGD reach the same loss in the same number of iterations "
         "(Sagun et al. 2014, quoted in Sec. 4)",
         (("same number of steps to the tolerance",
-          "GD and SGD with one step size reach the tolerance in the same number of steps"),),
+          "GD and SGD with one step size reach the tolerance in the same number of steps"),
+         ("one basin (distance and barrier)", "GD and SGD from one start end in one basin")),
     ),
     Shown(
         "Fig. 3",
@@ -432,7 +479,8 @@ def _detail(numbers: dict) -> str:
     if "hits" in numbers:
         return f" ({numbers['hits']}/{numbers.get('cases', numbers.get('runs'))})"
     if "within_one" in numbers:
-        hits = f"{numbers['within_one']}/{numbers['runs']}"
+        low, high = numbers["within_one_interval"]
+        hits = f"{numbers['within_one']}/{numbers['runs']}, 95 %: {low:.0%}-{high:.0%}"
         return f" (within one of k in {hits}, rule {numbers['rule']})"
     if "below_limit" in numbers:
         cases = numbers.get("runs", numbers.get("nets"))
