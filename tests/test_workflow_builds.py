@@ -322,7 +322,7 @@ def test_summary_reports_every_claim(built):
     verdicts = re.findall(r"\*\*(holds|does not hold|mixed)\*\*", text)
     # One per claim; rank(G) <= N (k - 1) cannot fail at the test config's size (N (k - 1)
     # > M), and says so instead of giving a verdict.
-    assert len(verdicts) == 20
+    assert len(verdicts) == 23
     assert "rank(G) <= N (k - 1)" in text and "**not testable here**" in text
     assert "share of negative eigenvalues stays the same as the net widens" in text
     # summary.md is rendered from summary.json: the same claims, in the same order.
@@ -421,7 +421,7 @@ def test_diverged_training_fails_naming_run_and_step(tmp_path):
     )
     assert result.returncode != 0
     assert re.search(
-        r"run sgd-relu-k2-cov1-s0-i1: the training loss became (nan|inf) at step \d+",
+        r"run sgd-relu-k2-cov1-s\d+-i1: the training loss became (nan|inf) at step \d+",
         messages(result),
     )
     assert not (run / "checkpoints").exists() or not any((run / "checkpoints").iterdir())
