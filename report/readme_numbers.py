@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import yaml
 
-from hessian_spectra import paper_comparison, runs, summary_networks, tables
+from hessian_spectra import paper_comparison, runs, summary_blobs, summary_networks, tables
 from hessian_spectra.verdicts import Claims
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def _final_rows(record: Path) -> list[dict]:
     """Table 1's rows at each run's final stop (where it ended)."""
     config = _config(record)
     final = {alg: runs.stops(config, alg)[-1][0] for alg in runs.ALGORITHMS}
-    return [r for r in tables.read_csv(record / "table1.csv") if r["stop"] == final[r["algorithm"]]]
+    return summary_blobs.final_rows(tables.read_csv(record / "table1.csv"), final)
 
 
 def _rows_of(record: Path, selected: list[runs.BlobRun]) -> list[dict]:
