@@ -109,6 +109,7 @@ rule fig8:
     input:
         part1=CIFAR_ENDS["lb"],
         part2=CIFAR_ENDS["sb"],
+        dataset="results/cifar/data/cifar10.h5",  # its sizes, beside the accuracy gain
     output:
         figure=reported(
             "results/fig8.pdf",

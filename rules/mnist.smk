@@ -137,7 +137,7 @@ else:
 
 
 rule fig3_fig5:
-    """Figs. 3 and 5: top and negative eigenvalues of the FC nets by width."""
+    """Figs. 3 and 5: top and negative eigenvalues of the FC nets by width (and tanh)."""
     input:
         mnist_spectra("fc").values(),
     output:
@@ -166,6 +166,7 @@ rule fig3_fig5:
         runtime=5,
     params:
         spectra=mnist_spectra("fc"),
+        activations=mnist_activations("fc"),
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K, one hidden layer",
         code=code("mnist_figures.py"),
@@ -197,6 +198,7 @@ use rule fig3_fig5 as fig4_fig6 with:
         benchmark_file("fig4_fig6")
     params:
         spectra=mnist_spectra("conv"),
+        activations=None,  # one width: no width series to compare
         top=config["mnist"]["spectrum"]["top"],
         title="MNIST-1K convnet, small vs large batch",
         code=code("mnist_figures.py"),

@@ -188,6 +188,52 @@ def test_fig5_data_holds_every_eigenvalue_below_minus_the_floor(tmp_path):
     assert any(np.all(line.get_ydata() == -floor) for line in figure.axes[0].lines[1:])
 
 
+def test_fig5_compares_each_width_with_the_next_smaller_one_of_its_activation(
+    tmp_path, monkeypatch
+):
+    """Successive full float64 spectra of one activation, by M, get the distance between
+    their curves; a float32 one is skipped (its floor hides the small negatives), and a
+    tanh net is compared with tanh nets only. Each activation keeps its line style."""
+    floor = 1e-12
+    nets = {  # label: (activation, M, precision, negative eigenvalues)
+        "h1": ("relu", 100, "float64", [-2.0, -1.0]),
+        "h2": ("relu", 200, "float64", [-2.0, -2.0, -1.0, -1.0]),  # the same curve
+        "h3": ("relu", 300, "float32", [-1.0]),
+        "h4": ("relu", 400, "float64", [-1.0] * 4),
+        "t1": ("tanh", 100, "float64", [-1.0]),
+        "t2": ("tanh", 200, "float64", []),
+    }
+    for label, (_, dim, precision, negatives) in nets.items():
+        values = np.concatenate([negatives, np.ones(dim - len(negatives))])
+        write_spectrum(tmp_path / f"{label}.h5", values, floor, precision=precision)
+    figures = []
+    monkeypatch.setattr(plotting, "save_figure", lambda figure, path: figures.append(figure))
+    figure_top_and_negative(
+        {label: tmp_path / f"{label}.h5" for label in nets},
+        tmp_path / "top.pdf", tmp_path / "neg.pdf", tmp_path / "numbers.json",
+        top=3, title="t", activations={label: net[0] for label, net in nets.items()},
+    )  # fmt: skip
+    numbers = json.loads((tmp_path / "numbers.json").read_text())
+    assert {label: entry["activation"] for label, entry in numbers.items()} == {
+        label: net[0] for label, net in nets.items()
+    }
+    compared = {
+        label: (entry["previous"], entry["distance_to_previous"])
+        for label, entry in numbers.items()
+        if "previous" in entry
+    }
+    # h4 against h2, not h3: -1 against -2 over (0, 1] % of M, 0 against -1 over (1, 2].
+    assert compared == {"h2": ("h1", 0.0), "h4": ("h2", 2.0), "t2": ("t1", 1.0)}
+    assert len(figures) == 2
+    for figure in figures:  # Figs. 3 and 5
+        styles = {
+            line.get_label().split(" (")[0]: line.get_linestyle()
+            for line in figure.axes[0].lines
+            if line.get_label().split(" (")[0] in nets
+        }
+        assert styles == {label: "-." if net[0] == "tanh" else "-" for label, net in nets.items()}
+
+
 class LaterStagesFailingAfter(StagedHessian):
     """A staged operator that dies after a number of blocks of its later stages."""
 

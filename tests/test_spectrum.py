@@ -15,6 +15,7 @@ from hessian_spectra.spectrum import (
     count_above_largest_gap,
     count_above_largest_ratio,
     elbow,
+    negative_curve_distance,
     numerical_rank,
     outlier_counts,
 )
@@ -119,3 +120,35 @@ def test_the_analysis_and_table_1_import_without_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_curve_distance_is_the_exact_l1_area_between_two_step_curves():
+    """Each eigenvalue is a step 100 / M wide in % of M, a curve is 0 past its last one."""
+    two = np.array([-2.0, -1.0])
+    assert negative_curve_distance(two, 100, two, 100) == 0.0
+    assert negative_curve_distance(two, 100, np.array([]), 100) == pytest.approx(3.0)
+    # The same shape at twice the M: every eigenvalue twice, each step half as wide.
+    assert negative_curve_distance(two, 100, np.repeat(two, 2), 200) == pytest.approx(0.0)
+    # -1 over (0, 1] % against -1 over (0, 2] %: they differ by 1 over (1, 2].
+    assert negative_curve_distance(np.array([-1.0]), 100, np.array([-1.0]), 50) == 1.0
+    assert negative_curve_distance(np.array([-3.0, -1.0]), 100, np.array([-1.0]), 50) == 2.0
+    assert negative_curve_distance(np.array([]), 10, np.array([]), 20) == 0.0
+
+
+def width_series(amplitudes, dims=(1000, 3000, 5000, 7000)) -> list[float]:
+    """The distances between successive curves -a exp(-x / 0.5) over x in (0, 1.2] % of M,
+    one per (amplitude, M): a net's negative eigenvalues as a smooth shape, sampled at its M."""
+    curves = []
+    for amplitude, dim in zip(amplitudes, dims, strict=True):
+        x = 100.0 * np.arange(1, int(0.012 * dim) + 1) / dim
+        curves.append((-amplitude * np.exp(-x / 0.5), dim))
+    return [negative_curve_distance(*a, *b) for a, b in zip(curves, curves[1:], strict=False)]
+
+
+def test_curves_that_converge_give_shrinking_distances_and_others_do_not():
+    converging = width_series([1 + 1 / h for h in (10, 30, 50, 70)])
+    assert converging[0] > converging[1] > converging[2] > 0
+    alternating = width_series([1.0, 1.5, 1.0, 1.5])
+    assert not alternating[0] > alternating[1] > alternating[2]
+    diverging = width_series([1.0, 1.1, 1.3, 1.6])
+    assert diverging[0] < diverging[1] < diverging[2]

@@ -26,6 +26,9 @@ from .storage import atomic_path  # noqa: E402
 
 RANK_LABEL = "Rank of the eigenvalue"
 EIGENVALUE_LABEL = "Eigenvalue"
+# Figs. 3 and 5 draw the tanh widths (mnist.fc.tanh_hidden) beside the ReLU ones; Fig. 5's
+# floors are dashed, so tanh is dash-dotted.
+ACTIVATION_LINESTYLES = {"relu": "-", "tanh": "-."}
 
 
 def apply_style() -> None:
@@ -212,9 +215,14 @@ def gauss_newton_spectra(runs: Mapping[str, Mapping[str, np.ndarray]], *, top: i
 
 
 def largest_eigenvalues(
-    spectra: Mapping[str, tuple[np.ndarray, int]], *, top: int, title: str
+    spectra: Mapping[str, tuple[np.ndarray, int]],
+    *,
+    top: int,
+    title: str,
+    linestyles: Mapping[str, str] | None = None,
 ) -> plt.Figure:
-    """Figs. 3 and 4: the `top` largest eigenvalues of each network, in increasing order."""
+    """Figs. 3 and 4: the `top` largest eigenvalues of each network, in increasing order;
+    solid unless `linestyles` gives a label's style."""
     apply_style()
     fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
     for label, (values, dim) in spectra.items():
@@ -225,6 +233,7 @@ def largest_eigenvalues(
             marker=".",
             markersize=3,
             linewidth=0.9,
+            linestyle=(linestyles or {}).get(label, "-"),
             label=f"{label} (M = {dim:,})",
         )
     ax.set_xlabel(f"Rank among the {top} largest (increasing order)")
@@ -243,13 +252,19 @@ class NegativeCurve:
     floor: float
 
 
-def negative_eigenvalues(curves: Mapping[str, NegativeCurve], *, title: str) -> plt.Figure:
+def negative_eigenvalues(
+    curves: Mapping[str, NegativeCurve],
+    *,
+    title: str,
+    linestyles: Mapping[str, str] | None = None,
+) -> plt.Figure:
     """Figs. 5 and 6: every negative eigenvalue against its rank as a percentage of M
-    (most negative first), and each spectrum's round-off floor (dashed): values between
-    -floor and 0 cannot be told from zero. The y axis is linear down to the smallest floor,
-    logarithmic below, and the x axis logarithmic, so that the counted negative eigenvalues
-    (a few per cent of M) and the round-off zeros after them are all visible. A Lanczos spectrum
-    holds only its converged smallest values, so its curve ends early."""
+    (most negative first; solid unless `linestyles` gives a label's style), and each
+    spectrum's round-off floor (dashed): values between -floor and 0 cannot be told from
+    zero. The y axis is linear down to the smallest floor, logarithmic below, and the x axis
+    logarithmic, so that the counted negative eigenvalues (a few per cent of M) and the
+    round-off zeros after them are all visible. A Lanczos spectrum holds only its converged
+    smallest values, so its curve ends early."""
     apply_style()
     fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
     floors = [curve.floor for curve in curves.values() if curve.floor > 0]
@@ -260,6 +275,7 @@ def negative_eigenvalues(curves: Mapping[str, NegativeCurve], *, title: str) -> 
             100.0 * np.arange(1, negative.size + 1) / curve.dim,
             negative,
             linewidth=1.2,
+            linestyle=(linestyles or {}).get(label, "-"),
             label=f"{label} (M = {curve.dim:,}; {counted:,} below the floor)",
         )
         ax.axhline(-curve.floor, color=line.get_color(), linestyle="--", linewidth=0.8)

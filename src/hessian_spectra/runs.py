@@ -1,5 +1,5 @@
-"""The runs of every experiment: what a run is, what it is called, and which runs each
-table and figure selects, all read from the config.
+"""The blob runs: what a run is, what it is called, and which runs each table and figure
+selects, all read from the config (the MNIST-1K and CIFAR-10 runs: `network_runs`).
 
 A run is a record of fields; its name (the folder its files live in) is made from those
 fields here and nowhere else, and selections, pairs and labels are built from fields, never
@@ -14,16 +14,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .resources import (
-    convnet_parameter_count,
-    hessian_rank_bound,
-    mlp_parameter_count,
-)
+from .resources import mlp_parameter_count
 
 ALGORITHMS = ("gd", "sgd")
 ACTIVATIONS = {"relu": "ReLU", "tanh": "tanh"}
-MNIST_CLASSES = 10
-MNIST_PIXELS = 784
 
 
 def number(value: float) -> str:
@@ -37,7 +31,8 @@ class BlobRun:
     activation, the number of clusters k and their spread cov, the seed of its data draw
     (`seed`) and the seed of its initialisation (`init`; with `seed`, also of its batch
     order). Runs that differ only in `seed` are repetitions of one cell; a GD and an SGD
-    run with one `init` and `seed` start from the same point."""
+    run with one `init` and `seed` start from the same point. `variant` names a departure
+    from the blob setup (blobs.variants, `variants.py`); "" is the setup itself."""
 
     algorithm: str
     activation: str
@@ -45,13 +40,16 @@ class BlobRun:
     cov: float
     seed: int
     init: int
+    variant: str = ""
 
     # Every blob run's files follow this pattern; the rules' wildcards spell its fields.
-    PATTERN = "{alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}"
+    # {variant} is "" or "-v<name>" (variant_suffix), so the setup's own runs keep short names.
+    PATTERN = "{alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}{variant}"
 
     @classmethod
     def of(cls, section: Mapping, seed: int, init: int) -> BlobRun:
-        """The run a config mapping names by its algorithm, activation, n_classes, cov."""
+        """The run a config mapping names by its algorithm, activation, n_classes, cov (and
+        optionally variant)."""
         return cls(
             section["algorithm"],
             section["activation"],
@@ -59,14 +57,15 @@ class BlobRun:
             float(section["cov"]),
             seed,
             init,
+            section.get("variant", ""),
         )
 
     @property
     def name(self) -> str:
-        """Its folder name, e.g. 'sgd-relu-k10-cov1-s0-i1'."""
+        """Its folder name, e.g. 'sgd-relu-k10-cov1-s0-i1' or 'gd-relu-k10-cov1-s0-i0-vn100'."""
         return self.PATTERN.format(
             alg=self.algorithm, act=self.activation, k=self.n_classes, cov=number(self.cov),
-            seed=self.seed, init=self.init,
+            seed=self.seed, init=self.init, variant=variant_suffix(self.variant),
         )  # fmt: skip
 
     @property
@@ -80,7 +79,10 @@ class BlobRun:
         return training_seed(self.init, self.seed)
 
     def fields(self) -> dict:
-        return asdict(self)
+        """Its fields, `variant` only where it has one: a run of the setup is named by the
+        same fields as before variants existed (params, JSON keys and rows unchanged)."""
+        fields = asdict(self)
+        return fields if self.variant else {k: v for k, v in fields.items() if k != "variant"}
 
     def file(self, folder: str, name: str) -> str:
         """One of its files, e.g. run.file("spectra", "final.h5")."""
@@ -94,14 +96,25 @@ class BlobRun:
         return ", ".join([*words, f"cov = {number(self.cov)}"])
 
 
+def variant_suffix(variant: str) -> str:
+    """How a variant appears in a name: "" for the setup itself, else "-v<name>"."""
+    return f"-v{variant}" if variant else ""
+
+
+def variant_of(suffix: str) -> str:
+    """The variant a name's suffix (a wildcard's value, "" or "-v<name>") stands for."""
+    return suffix.removeprefix("-v")
+
+
 def training_seed(init: int, seed: int) -> int:
     """One 32-bit seed from a run's initialisation seed and its repetition seed."""
     return int(np.random.SeedSequence([init, seed]).generate_state(1)[0])
 
 
-def blob_dataset(n_classes, cov, seed) -> str:
-    """The file of the blob dataset of k, cov and seed (fields or wildcard patterns)."""
-    return f"results/blobs/data/k{n_classes}-cov{cov}-s{seed}.h5"
+def blob_dataset(n_classes, cov, seed, suffix="") -> str:
+    """The file of the blob dataset of k, cov and seed (fields or wildcard patterns), and
+    the suffix of the variant that draws it, if its data differ (variants.data_suffix)."""
+    return f"results/blobs/data/k{n_classes}-cov{cov}-s{seed}{suffix}.h5"
 
 
 def stop_point(tolerance: float) -> str:
@@ -124,18 +137,43 @@ def seeds(config: Mapping) -> list[int]:
     return [int(seed) for seed in config["blobs"]["seeds"]]
 
 
-def blob_architecture(config: Mapping, activation: str) -> dict:
-    """The blob net of `activation`: blobs.model's hidden widths, fully connected."""
-    return {"kind": "mlp", "hidden": config["blobs"]["model"]["hidden"], "activation": activation}
+def _variant_section(config: Mapping, section: str, variant: str) -> dict:
+    """blobs.<section> ("data" or "model") with the keys `variant` changes in it."""
+    settings = dict(config["blobs"][section])
+    changes = config["blobs"].get("variants", {})[variant] if variant else {}
+    return settings | {key: value for key, value in changes.items() if key in settings}
 
 
-def blob_parameter_count(config: Mapping, n_classes: int) -> int:
+def blob_data(config: Mapping, variant: str = "") -> dict:
+    """The data settings of a variant's runs: blobs.data with the variant's changes."""
+    return _variant_section(config, "data", variant)
+
+
+def blob_model(config: Mapping, variant: str = "") -> dict:
+    """The model settings of a variant's runs: blobs.model with the variant's changes."""
+    return _variant_section(config, "model", variant)
+
+
+def data_suffix(config: Mapping, variant: str) -> str:
+    """The suffix of a variant's dataset files: its own where it changes blobs.data, else
+    none (it trains on the setup's data)."""
+    return variant_suffix(variant) if blob_data(config, variant) != blob_data(config) else ""
+
+
+def blob_architecture(config: Mapping, activation: str, variant: str = "") -> dict:
+    """The blob net of `activation`: the hidden widths of the variant's model, fully
+    connected."""
+    hidden = blob_model(config, variant)["hidden"]
+    return {"kind": "mlp", "hidden": hidden, "activation": activation}
+
+
+def blob_parameter_count(config: Mapping, n_classes: int, variant: str = "") -> int:
     """M of the blob net for `n_classes` clusters (3960 + 31 k for [30, 30])."""
-    blobs = config["blobs"]
-    return mlp_parameter_count(blobs["data"]["dim"], blobs["model"]["hidden"], n_classes)
+    hidden = blob_model(config, variant)["hidden"]
+    return mlp_parameter_count(config["blobs"]["data"]["dim"], hidden, n_classes)
 
 
-def _init(config: Mapping, algorithm: str) -> int:
+def initialisation_seed(config: Mapping, algorithm: str) -> int:
     """The initialisation seed of `algorithm`'s runs (blobs.train.<algorithm>.seed)."""
     return int(config["blobs"]["train"][algorithm]["seed"])
 
@@ -145,7 +183,7 @@ def table1_runs(config: Mapping) -> list[BlobRun]:
     every seed; each algorithm starts from its own initialisation seed."""
     grid = config["table1"]
     return [
-        BlobRun(alg, act, int(k), float(cov), seed, _init(config, alg))
+        BlobRun(alg, act, int(k), float(cov), seed, initialisation_seed(config, alg))
         for alg in grid["algorithms"]
         for act in grid["activations"]
         for k in grid["n_classes"]
@@ -157,13 +195,13 @@ def table1_runs(config: Mapping) -> list[BlobRun]:
 def fig1_run(config: Mapping) -> BlobRun:
     """The one run Fig. 1 shows at its initial point and at its end: the first seed's."""
     section = config["fig1"]
-    return BlobRun.of(section, seeds(config)[0], _init(config, section["algorithm"]))
+    return BlobRun.of(section, seeds(config)[0], initialisation_seed(config, section["algorithm"]))
 
 
 def fig2_runs(config: Mapping) -> list[BlobRun]:
     """Fig. 2's runs: one setting of the fig2 section at each of its k, at every seed."""
     section = config["fig2"]
-    init = _init(config, section["algorithm"])
+    init = initialisation_seed(config, section["algorithm"])
     return [
         BlobRun.of(section | {"n_classes": k}, seed, init)
         for k in section["n_classes"]
@@ -179,7 +217,7 @@ def fig2_title(config: Mapping) -> str:
 def fig_ggn_runs(config: Mapping) -> list[BlobRun]:
     """The runs whose Gauss-Newton decomposition H = G + R is computed: the first seed's."""
     return [
-        BlobRun.of(run, seeds(config)[0], _init(config, run["algorithm"]))
+        BlobRun.of(run, seeds(config)[0], initialisation_seed(config, run["algorithm"]))
         for run in config["fig_ggn"]["runs"]
     ]
 
@@ -219,116 +257,10 @@ class RunPair:
 def gd_sgd_pairs(config: Mapping) -> list[RunPair]:
     """The same-start experiment: at each point of gd_vs_sgd.points and every seed, the
     GD run and an SGD run from GD's initialisation (Table 1's SGD runs start elsewhere)."""
-    init = _init(config, "gd")
+    init = initialisation_seed(config, "gd")
     pairs = []
     for point in config["gd_vs_sgd"]["points"]:
         for seed in seeds(config):
             gd = BlobRun.of(point | {"algorithm": "gd"}, seed, init)
             pairs.append(RunPair(gd, BlobRun.of(point | {"algorithm": "sgd"}, seed, init)))
     return pairs
-
-
-@dataclass(frozen=True)
-class MnistRun:
-    """One MNIST-1K network (Sections 3.2-3.4): a width of Figs. 3 and 5 (role "width"),
-    or the convnet of Figs. 4 and 6 trained with the small ("SB") or large ("LB") batch."""
-
-    name: str
-    role: str
-    label: str
-    architecture: dict
-    training: dict
-    parameter_count: int
-    rank_bound: int | None
-
-    @property
-    def family(self) -> str:
-        """ "fc" (Figs. 3, 5) or "conv" (Figs. 4, 6)."""
-        return "fc" if self.role == "width" else "conv"
-
-    def file(self, folder: str, name: str) -> str:
-        return f"results/mnist/{folder}/{self.name}/{name}"
-
-
-def mnist_runs(config: Mapping) -> dict[str, MnistRun]:
-    """MNIST-1K runs by name: fc-h<width> per width, then conv-bs<batch> for SB and LB."""
-    mnist = config["mnist"]
-    fc, conv = mnist["fc"], mnist["conv"]
-    n_train = mnist["data"]["n_train"]
-    runs = []
-    for width in fc["hidden"]:
-        architecture = {"kind": "mlp", "hidden": [width], "activation": mnist["activation"]}
-        runs.append(
-            MnistRun(
-                name=f"fc-h{width}",
-                role="width",
-                label=f"hidden = {width}",
-                architecture=architecture,
-                training={key: fc[key] for key in sorted(fc) if key != "hidden"},
-                parameter_count=mlp_parameter_count(MNIST_PIXELS, [width], MNIST_CLASSES),
-                rank_bound=hessian_rank_bound(architecture, n_train, MNIST_CLASSES),
-            )
-        )
-    architecture = {
-        "kind": "convnet",
-        "activation": mnist["activation"],
-        "channels": conv["channels"],
-        "hidden": conv["hidden"],
-    }
-    shared = {key: conv[key] for key in ("learning_rate", "steps", "log_every", "seed")}
-    for role, batch in (("SB", conv["small_batch"]), ("LB", conv["large_batch"])):
-        runs.append(
-            MnistRun(
-                name=f"conv-bs{batch}",
-                role=role,
-                label=f"{role} (batch {batch})",
-                architecture=architecture,
-                training={"batch_size": batch, **shared},
-                parameter_count=convnet_parameter_count(conv["channels"], conv["hidden"]),
-                rank_bound=None,
-            )
-        )
-    return {run.name: run for run in runs}
-
-
-@dataclass(frozen=True)
-class CifarPart:
-    """One of Section 4.1's two CIFAR-10 trainings: Part I trains the large batch ("lb")
-    from the seeded initialisation, Part II the small batch ("sb") from where Part I
-    ended."""
-
-    number: int
-    end: str
-    settings: dict
-    start: str | None
-
-    @property
-    def trajectory(self) -> str:
-        return cifar_trajectory(self.number)
-
-
-def cifar_trajectory(part: int) -> str:
-    """The trajectory file of CIFAR-10 Part `part` (1 or 2)."""
-    return f"results/cifar/part{part}.h5"
-
-
-def cifar_parts(config: Mapping) -> dict[str, CifarPart]:
-    """The CIFAR-10 parts by their end point's name ("lb", "sb"), in training order."""
-    train = config["cifar"]["train"]
-    shared = {
-        key: train[key]
-        for key in ("learning_rate", "steps_per_record", "records", "eval_batch_size")
-    }
-    lb = CifarPart(
-        1,
-        "lb",
-        {"part": 1, "batch_size": train["large_batch"], **shared, "seed": train["seed"]},
-        None,
-    )
-    sb = CifarPart(
-        2,
-        "sb",
-        {"part": 2, "batch_size": train["small_batch"], **shared, "seed": train["seed"]},
-        lb.trajectory,
-    )
-    return {"lb": lb, "sb": sb}

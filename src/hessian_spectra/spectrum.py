@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from kneed import KneeLocator
 
 
 def numerical_rank(eigenvalues: np.ndarray) -> int:
@@ -65,6 +64,31 @@ def negative_eigenvalues(eigenvalues: np.ndarray, floor: float, dim: int) -> dic
         "negative_share": count / dim,
         "negative_to_largest": float(abs(min(values.min(), 0.0)) / values.max()),
     }
+
+
+def negative_curve_distance(
+    first: np.ndarray, first_dim: int, second: np.ndarray, second_dim: int
+) -> float:
+    """How far apart two curves of Fig. 5 lie: the L1 distance, in eigenvalue x % of M.
+
+    A curve is a net's negative eigenvalues (`first`, `second`: those below minus its
+    round-off floor), most negative first, against their rank as a percentage of its M
+    (`first_dim`, `second_dim`): a step 100 / M wide per eigenvalue, and 0 past the last.
+    The integral of |difference| runs over the union of the two supports and is exact,
+    summed over the intervals between the steps of both curves (no grid to choose).
+    y is the eigenvalue as Fig. 5 plots it, not over lambda_max: the right edge's own
+    change with width (Fig. 3) is tested on its own and would blur this one."""
+    curves = [
+        (np.sort(np.asarray(values, dtype=np.float64)), dim)
+        for values, dim in ((first, first_dim), (second, second_dim))
+    ]
+    edges = np.unique(np.concatenate([100.0 * np.arange(c.size + 1) / m for c, m in curves]))
+    middles = (edges[:-1] + edges[1:]) / 2
+    heights = []
+    for curve, dim in curves:
+        ranks = np.floor(middles * dim / 100.0).astype(int)  # each interval's rank, from 0
+        heights.append(np.append(curve, 0.0)[np.minimum(ranks, curve.size)])
+    return float(np.sum(np.abs(heights[0] - heights[1]) * np.diff(edges)))
 
 
 def count_above_largest_gap(eigenvalues: np.ndarray) -> int:
@@ -133,6 +157,10 @@ def elbow(eigenvalues: np.ndarray) -> Elbow:
     if values.size < 3:
         return Elbow(None, None)
     ranks = np.arange(1, values.size + 1)
+    # Imported here: kneed brings scipy.signal (1-2 s), and every Hessian and spectrum job
+    # imports this module for its round-off floor, not for the elbow.
+    from kneed import KneeLocator
+
     knee = KneeLocator(ranks, values, curve="convex", direction="decreasing").knee
     if knee is None:
         return Elbow(None, None)

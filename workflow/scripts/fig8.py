@@ -9,6 +9,7 @@ with job(snakemake.log[0], snakemake.threads):
     figure_cifar_training(
         snakemake.input.part1,
         snakemake.input.part2,
+        snakemake.input.dataset,
         snakemake.output.figure,
         snakemake.output.numbers,
     )

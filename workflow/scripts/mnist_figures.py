@@ -13,4 +13,5 @@ with job(snakemake.log[0], snakemake.threads):
         snakemake.output.numbers,
         top=snakemake.params.top,
         title=snakemake.params.title,
+        activations=snakemake.params.activations,
     )

@@ -223,10 +223,17 @@ def cifar_top_eigenvalues(
 
 
 def figure_cifar_training(
-    part1: PathLike, part2: PathLike, figure: PathLike, numbers: PathLike
+    part1: PathLike, part2: PathLike, dataset: PathLike, figure: PathLike, numbers: PathLike
 ) -> None:
-    """Fig. 8 from the two trajectories, and the accuracy gain of Part II."""
+    """Fig. 8 from the two trajectories, and the accuracy gain of Part II with the sizes of
+    the training and test sets it was measured on (the dataset's: a subset speaks for
+    itself, not for the paper's full CIFAR-10)."""
     first, second = (read_trajectory(path) for path in (part1, part2))
+    with storage.open_h5(dataset, "dataset") as handle:
+        sizes = {
+            f"n_{split}": len(storage.require_dataset(handle, f"y_{split}", dataset, "dataset"))
+            for split in ("train", "test")
+        }
     switch = int(first["step"][-1])
     steps = np.concatenate([first["step"], switch + second["step"][1:]])
     metrics = {name: np.concatenate([first[name], second[name][1:]]) for name in TRAJECTORY_METRICS}
@@ -244,6 +251,7 @@ def figure_cifar_training(
         {
             "switch_step": switch,
             "batch_sizes": list(batches),
+            **sizes,
             **{f"part1_{name}": float(first[name][-1]) for name in TRAJECTORY_METRICS},
             **{f"part2_{name}": float(second[name][-1]) for name in TRAJECTORY_METRICS},
             "test_accuracy_gain": float(second["test_accuracy"][-1] - first["test_accuracy"][-1]),
