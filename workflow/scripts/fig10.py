@@ -15,4 +15,7 @@ with job(snakemake.log[0], snakemake.threads):
         two_blob_alphas=settings["two_blob_alphas"],
         separation=settings["separation"],
         seed=settings["seed"],
+        tolerance=settings["train"]["tolerance"],
+        max_steps=settings["train"]["max_steps"],
+        trained_separation=settings["train"]["separation"],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -64,44 +65,105 @@ def figure_logistic_regression(
     two_blob_alphas: Sequence[float],
     separation: float,
     seed: int,
+    tolerance: float,
+    max_steps: int,
+    trained_separation: float,
 ) -> None:
     """Fig. 10 and its numbers: one blob per alpha in `alphas` (KS distances to
-    Marchenko-Pastur), two blobs per alpha in `two_blob_alphas` (the BBP check)."""
+    Marchenko-Pastur), two blobs per alpha in `two_blob_alphas` (the BBP check), each at
+    w = 0 and at the trained weights (L-BFGS until the gradient norm is at most
+    `tolerance`, or `max_steps` iterations; the trained two blobs at
+    `trained_separation`, where they can overlap); a trained entry of separable data
+    holds only alpha, M, N and `separable`."""
+    rule = logistic.StoppingRule(tolerance, max_steps)
     single = [logistic.single_blob(dim, alpha, seed) for alpha in alphas]
-    calibrations = [logistic.calibrate_ks(result, dim, seed) for result in single]
     two_blobs = [logistic.two_blobs(dim, alpha, separation, seed) for alpha in two_blob_alphas]
+    single_trained = [logistic.trained_single_blob(dim, alpha, seed, rule) for alpha in alphas]
+    two_trained = [
+        logistic.trained_two_blobs(dim, alpha, trained_separation, seed, rule)
+        for alpha in two_blob_alphas
+    ]
+    trained_draws = functools.partial(logistic.trained_single_blob, rule=rule)
     payload = {
-        "single_blob": [
-            {
-                "alpha": r.alpha,
-                "M": int(r.eigenvalues.size),
-                "N": r.n_samples,
-                "ks_distance": r.ks_distance,
-                "ks_critical": c.critical,
-                "ks_wrong_variance": c.wrong_variance,
-                "ks_wrong_ratio": c.wrong_ratio,
-                "ks_draws": c.draws,
-                "ks_error": c.error,
-            }
-            for r, c in zip(single, calibrations, strict=True)
+        "single_blob": [_single_blob_entry(r, logistic.calibrate_ks(r, dim, seed)) for r in single],
+        "two_blobs": [_two_blobs_entry(two) for two in two_blobs],
+        "train": {
+            "tolerance": tolerance,
+            "max_steps": max_steps,
+            "separation": trained_separation,
+        },
+        "single_blob_trained": [
+            _single_blob_entry(r, logistic.calibrate_ks(r, dim, seed, experiment=trained_draws))
+            if isinstance(r, logistic.SingleBlob)
+            else _separable_entry(r)
+            for r in single_trained
         ],
-        "two_blobs": [
-            {
-                "alpha": two.alpha,
-                "M": int(two.eigenvalues.size),
-                "N": two.n_samples,
-                "spike": two.spike,
-                "predicted_outlier": two.predicted_outlier,
-                "predicted_spread": two.predicted_spread,
-                "largest": float(two.eigenvalues[-1]),
-                "n_above_bulk": two.count_above_bulk(),
-            }
-            for two in two_blobs
+        "two_blobs_trained": [
+            _two_blobs_entry(r) if isinstance(r, logistic.TwoBlobs) else _separable_entry(r)
+            for r in two_trained
         ],
     }
-    plotting.save_figure(plotting_logistic.logistic_regression_spectra(single, two_blobs), figure)
+    plotting.save_figure(
+        plotting_logistic.logistic_regression_spectra(
+            single, two_blobs, single_trained, two_trained
+        ),
+        figure,
+    )
     storage.write_json(payload, numbers)
     LOG.info("Fig. 10 numbers: %s", payload)
+
+
+def _training_entry(result) -> dict:
+    """Where training stopped and the average curvature, for a trained result; nothing at
+    w = 0 (its entries keep their fields)."""
+    if result.training is None:
+        return {}
+    return {
+        "separable": False,
+        "loss": result.training.loss,
+        "gradient_norm": result.training.gradient_norm,
+        "steps": result.training.steps,
+        "converged": result.training.converged,
+        "mean_curvature": result.variance,
+    }
+
+
+def _single_blob_entry(r: logistic.SingleBlob, c: logistic.KSCalibration) -> dict:
+    return {
+        "alpha": r.alpha,
+        "M": int(r.eigenvalues.size),
+        "N": r.n_samples,
+        "ks_distance": r.ks_distance,
+        "ks_critical": c.critical,
+        "ks_wrong_variance": c.wrong_variance,
+        "ks_wrong_ratio": c.wrong_ratio,
+        "ks_draws": c.draws,
+        "ks_error": c.error,
+        **_training_entry(r),
+    }
+
+
+def _two_blobs_entry(two: logistic.TwoBlobs) -> dict:
+    return {
+        "alpha": two.alpha,
+        "M": int(two.eigenvalues.size),
+        "N": two.n_samples,
+        "spike": two.spike,
+        "predicted_outlier": two.predicted_outlier,
+        "predicted_spread": two.predicted_spread,
+        "largest": float(two.eigenvalues[-1]),
+        "n_above_bulk": two.count_above_bulk(),
+        **_training_entry(two),
+    }
+
+
+def _separable_entry(result: logistic.Separable) -> dict:
+    return {
+        "alpha": result.alpha,
+        "M": result.parameters,
+        "N": result.n_samples,
+        "separable": True,
+    }
 
 
 # The three spectra fig_ggn shows, by panel name and by the key of their files.
@@ -162,13 +224,16 @@ def figure_top_and_negative(
     *,
     top: int,
     title: str,
+    activations: Mapping[str, str] | None = None,
 ) -> None:
     """A pair of figures from one spectrum per network: the `top` largest eigenvalues in
     increasing order (Figs. 3, 4) and every negative one against its rank as a percentage
     of M, with the round-off floor of each spectrum (Figs. 5, 6); and per network the
     numbers the summary quotes. Only eigenvalues below -floor count as negative. A Lanczos
     spectrum holds only its converged extremes, so its count is a lower bound and its share
-    is not reported."""
+    is not reported. For nets of several widths (Figs. 3, 5), `activations` gives each
+    label's activation: recorded, drawn in its line style, and the width series of each
+    activation compared (`_compare_successive_widths`)."""
     curves, payload = {}, {}
     for label, path in spectra.items():
         values, attrs = storage.read_spectrum(path)
@@ -188,7 +253,46 @@ def figure_top_and_negative(
         }  # fmt: skip
         if not complete:
             payload[label]["converged_smallest"] = attrs["converged_smallest"]
+    styles = {}
+    if activations is not None:
+        for label, entry in payload.items():
+            entry["activation"] = activations[label]
+            styles[label] = plotting.ACTIVATION_LINESTYLES[activations[label]]
+        _compare_successive_widths(payload, curves)
     labelled = {label: (curve.values, curve.dim) for label, curve in curves.items()}
-    plotting.save_figure(plotting.largest_eigenvalues(labelled, top=top, title=title), top_figure)
-    plotting.save_figure(plotting.negative_eigenvalues(curves, title=title), negative_figure)
+    plotting.save_figure(
+        plotting.largest_eigenvalues(labelled, top=top, title=title, linestyles=styles),
+        top_figure,
+    )
+    plotting.save_figure(
+        plotting.negative_eigenvalues(curves, title=title, linestyles=styles), negative_figure
+    )
     storage.write_json(payload, numbers)
+
+
+def _compare_successive_widths(
+    payload: Mapping[str, dict], curves: Mapping[str, plotting.NegativeCurve]
+) -> None:
+    """Fig. 5's "the shapes converge", as numbers: each net's curve of negative eigenvalues
+    against the next smaller net's (by M) of its activation, both full float64 spectra (a
+    Lanczos spectrum lacks most negative eigenvalues, a float32 floor hides the small
+    ones). Adds `previous` (that net's label) and `distance_to_previous`
+    (`spectrum.negative_curve_distance`) to the entry of each net after the first."""
+    full = sorted(
+        (entry["M"], label)
+        for label, entry in payload.items()
+        if entry["complete"] and entry["precision"] == "float64"
+    )
+    previous: dict[str, str] = {}  # activation -> the last net of that series seen
+    for _, label in full:
+        activation = payload[label]["activation"]
+        if activation in previous:
+            before, now = curves[previous[activation]], curves[label]
+            payload[label]["previous"] = previous[activation]
+            payload[label]["distance_to_previous"] = spectrum.negative_curve_distance(
+                before.values[before.values < -before.floor],
+                before.dim,
+                now.values[now.values < -now.floor],
+                now.dim,
+            )
+        previous[activation] = label
