@@ -42,6 +42,7 @@ include: "rules/common.smk"
 include: "rules/blobs.smk"
 include: "rules/hessian.smk"
 include: "rules/blob_figures.smk"
+include: "rules/sweeps.smk"
 include: "rules/logistic.smk"
 include: "rules/mnist.smk"
 include: "rules/cifar.smk"
@@ -57,6 +58,8 @@ ARTEFACTS = [
     rules.fig_ggn.output,
     rules.table1.output,
     rules.table1_vs_paper.output,
+    rules.sensitivity.output,
+    rules.conjecture.output,
     rules.fig3_fig5.output,
     rules.fig4_fig6.output,
     rules.fig8.output,

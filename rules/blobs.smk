@@ -1,17 +1,18 @@
 # Gaussian-blob data and the training of the blob networks (Section 3.1, Appendix A).
-# A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}: algorithm, activation,
-# clusters, spread, the seed of its data and the seed of its initialisation; a training
-# job trains the seeds (blobs.seeds) of one cell as one stack (stacks.MLPStack).
+# A run is BLOB_RUN, {alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}{variant}: algorithm,
+# activation, clusters, spread, the seed of its data and the seed of its initialisation, and
+# its variant of the setup ("" or -v<name>, blobs.variants); a training job trains the seeds
+# (blobs.seeds) of one cell in one variant as one stack (stacks.MLPStack).
 
 
 rule blobs_dataset:
-    """One Gaussian-blob dataset: k clusters at spread cov, the draw of one seed."""
+    """One Gaussian-blob dataset: k clusters at spread cov, one seed's draw (a variant's)."""
     output:
         BLOB_DATASET,
     log:
-        "results/logs/blobs_dataset/k{k}-cov{cov}-s{seed}.log",
+        "results/logs/blobs_dataset/k{k}-cov{cov}-s{seed}{data}.log",
     benchmark:
-        benchmark_file("blobs_dataset", "k{k}-cov{cov}-s{seed}")
+        benchmark_file("blobs_dataset", "k{k}-cov{cov}-s{seed}{data}")
     conda:
         ENV
     threads: 1
@@ -19,7 +20,7 @@ rule blobs_dataset:
         mem_mb=1024,
         runtime=5,
     params:
-        data=plain(config["blobs"]["data"]),
+        data=get_blob_data,
         code=code("blobs_dataset.py"),
     script:
         "../workflow/scripts/blobs_dataset.py"
@@ -28,13 +29,13 @@ rule blobs_dataset:
 rule train_sgd:
     """The seeds of one SGD cell of the blob runs, trained as one stack (stacks.MLPStack)."""
     input:
-        datasets=[run["dataset"] for run in training_job("sgd")],
+        datasets=get_training_datasets("sgd"),
     output:
         training_outputs("sgd"),
     log:
-        "results/logs/train/sgd-{act}-k{k}-cov{cov}-i{init}.log",
+        "results/logs/train/sgd-{act}-k{k}-cov{cov}-i{init}{variant}.log",
     benchmark:
-        benchmark_file("train_sgd", "{act}-k{k}-cov{cov}-i{init}")
+        benchmark_file("train_sgd", "{act}-k{k}-cov{cov}-i{init}{variant}")
     conda:
         ENV
     threads: 1
@@ -44,7 +45,7 @@ rule train_sgd:
     params:
         runs=get_training_job("sgd"),
         training=plain(config["blobs"]["train"]["sgd"]),
-        model=plain(config["blobs"]["model"]),
+        model=get_blob_model,
         device=config["blobs"]["device"],
         code=code("train.py"),
     script:
@@ -54,16 +55,16 @@ rule train_sgd:
 use rule train_sgd as train_gd with:
     """The seeds of one GD cell of the blob runs, trained as one stack (stacks.MLPStack)."""
     input:
-        datasets=[run["dataset"] for run in training_job("gd")],
+        datasets=get_training_datasets("gd"),
     output:
         training_outputs("gd"),
     log:
-        "results/logs/train/gd-{act}-k{k}-cov{cov}-i{init}.log",
+        "results/logs/train/gd-{act}-k{k}-cov{cov}-i{init}{variant}.log",
     benchmark:
-        benchmark_file("train_gd", "{act}-k{k}-cov{cov}-i{init}")
+        benchmark_file("train_gd", "{act}-k{k}-cov{cov}-i{init}{variant}")
     params:
         runs=get_training_job("gd"),
         training=plain(config["blobs"]["train"]["gd"]),
-        model=plain(config["blobs"]["model"]),
+        model=get_blob_model,
         device=config["blobs"]["device"],
         code=code("train.py"),

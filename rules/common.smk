@@ -5,7 +5,7 @@
 import os
 import re
 
-from hessian_spectra import code_digest, config_checks, runs
+from hessian_spectra import code_digest, config_checks, network_runs, runs, sweeps
 from hessian_spectra.resources import (
     dense_matrix_mb,
     hessian_job_mem_mb,
@@ -73,7 +73,8 @@ def plan_mem_mb(get_plan):
 
 # --- blobs (Sections 2-3.1, Table 1) ------------------------------------------------------
 
-# A blob run's files: results/blobs/<folder>/{alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}/<name>.
+# A blob run's files: results/blobs/<folder>/{alg}-{act}-k{k}-cov{cov}-s{seed}-i{init}{variant}/
+# <name>, {variant} "" for the setup's runs or -v<name> for a variant's (blobs.variants).
 BLOB_RUN = runs.BlobRun.PATTERN
 
 
@@ -82,7 +83,8 @@ def blob_file(folder, name):
     return f"results/blobs/{folder}/{BLOB_RUN}/{name}"
 
 
-BLOB_DATASET = runs.blob_dataset("{k}", "{cov}", "{seed}")
+# {data}: "" or the -v<name> of a variant that changes blobs.data (runs.data_suffix).
+BLOB_DATASET = runs.blob_dataset("{k}", "{cov}", "{seed}", "{data}")
 
 
 def blob_log(rule, name="{point}"):
@@ -93,12 +95,15 @@ def blob_benchmark(rule, name="{point}"):
     return benchmark_file(rule, f"{BLOB_RUN}-{name}")
 
 
-def training_job(algorithm, act="{act}", k="{k}", cov="{cov}", init="{init}"):
+def training_job(
+    algorithm, act="{act}", k="{k}", cov="{cov}", init="{init}", variant="{variant}"
+):
     """The runs one training job of `algorithm` trains as one stack (`stacks.MLPStack`):
-    the seeds (blobs.seeds) of one cell, each with its dataset, checkpoints (init,
-    step<N>, its stops grad<tolerance>, final), history and training seed; as patterns of
-    the wildcards (outputs), or one job's own files (params). The seeds of a cell are what
-    every reader of the cell needs together (docs/blobs.md, "Training")."""
+    the seeds (blobs.seeds) of one cell in one variant, each with its dataset,
+    checkpoints (init, step<N>, its stops grad<tolerance>, final), history and training
+    seed; as patterns of the wildcards (outputs), or one job's own files (params). The
+    seeds of a cell are what every reader of the cell needs together (docs/blobs.md,
+    "Training")."""
     settings = config["blobs"]["train"][algorithm]
     names = [
         "init",
@@ -108,14 +113,17 @@ def training_job(algorithm, act="{act}", k="{k}", cov="{cov}", init="{init}"):
     job = []
     for seed in runs.seeds(config):
         run = BLOB_RUN.format(
-            alg=algorithm, act=act, k=k, cov=cov, seed=seed, init=init
+            alg=algorithm, act=act, k=k, cov=cov, seed=seed, init=init, variant=variant
+        )
+        data = (
+            runs.data_suffix(config, runs.variant_of(variant)) if init.isdigit() else ""
         )
         folder = f"results/blobs/runs/{run}"
         job.append(
             {
                 "run": run,
                 "seed": runs.training_seed(int(init), seed) if init.isdigit() else None,
-                "dataset": runs.blob_dataset(k, cov, seed),
+                "dataset": runs.blob_dataset(k, cov, seed, data),
                 "checkpoints": {n: f"{folder}/checkpoints/{n}.pt" for n in names},
                 "history": f"{folder}/history.csv",
             }
@@ -129,7 +137,27 @@ def training_outputs(algorithm):
 
 
 def get_training_job(algorithm):
-    return lambda w: training_job(algorithm, w.act, w.k, w.cov, w.init)
+    return lambda w: training_job(algorithm, w.act, w.k, w.cov, w.init, w.variant)
+
+
+def get_training_datasets(algorithm):
+    return lambda w: [run["dataset"] for run in get_training_job(algorithm)(w)]
+
+
+def get_blob_dataset(wildcards):
+    """The dataset a blob run trained on: its variant's, where the variant changes data."""
+    suffix = runs.data_suffix(config, runs.variant_of(wildcards.variant))
+    return runs.blob_dataset(wildcards.k, wildcards.cov, wildcards.seed, suffix)
+
+
+def get_blob_data(wildcards):
+    """blobs.data with the changes of the variant whose suffix is the `data` wildcard."""
+    return plain(runs.blob_data(config, runs.variant_of(wildcards.data)))
+
+
+def get_blob_model(wildcards):
+    """blobs.model with the changes of the run's variant."""
+    return plain(runs.blob_model(config, runs.variant_of(wildcards.variant)))
 
 
 def get_hessian_parts(wildcards):
@@ -142,13 +170,15 @@ def get_hessian_parts(wildcards):
 
 
 def get_blob_parameter_count(wildcards):
-    return runs.blob_parameter_count(config, int(wildcards.k))
+    variant = runs.variant_of(wildcards.variant)
+    return runs.blob_parameter_count(config, int(wildcards.k), variant)
 
 
 def get_blob_spectrum_plan(wildcards):
     """The spectrum plan of a blob Hessian, with its architecture's rank bound if proven."""
-    architecture = runs.blob_architecture(config, wildcards.act)
-    n_train = config["blobs"]["data"]["n_train"]
+    variant = runs.variant_of(wildcards.variant)
+    architecture = runs.blob_architecture(config, wildcards.act, variant)
+    n_train = runs.blob_data(config, variant)["n_train"]
     bound = hessian_rank_bound(architecture, n_train, int(wildcards.k))
     return spectrum_plan(get_blob_parameter_count(wildcards), bound)
 
@@ -217,9 +247,45 @@ def gd_vs_sgd_files():
                                             for p in pair[alg].values()))]  # fmt: skip
 
 
+# The sensitivity runs: each pair (the setup's run, the variant's) at every stop.
+SENSITIVITY = [
+    {
+        "variant": pair.varied.variant,
+        **{
+            side: run_files(run, spectrum=("spectra", f"{point}.h5"), history=HISTORY)
+            | {"stop": tolerance, "point": point}
+            for side, run in (("base", pair.base), ("varied", pair.varied))
+        },
+    }
+    for pair in sweeps.sensitivity_pairs(config)
+    for tolerance, point in runs.stops(config, pair.base.algorithm)
+]
+
+
+def conjecture_sweep(sweep):
+    """label -> the final spectrum, k and seed of each run of one sweep of the conjecture."""
+    return {
+        label: [
+            {
+                "spectrum": run.file(*FINAL_SPECTRUM),
+                "n_classes": run.n_classes,
+                "seed": run.seed,
+            }
+            for run in group
+        ]
+        for label, group in sweep.items()
+    }
+
+
+CONJECTURE = {
+    "width": conjecture_sweep(sweeps.width_sweep(config)),
+    "data": conjecture_sweep(sweeps.data_sweep(config)),
+}
+
+
 # --- MNIST-1K (Sections 3.2-3.4) ----------------------------------------------------------
 
-MNIST_RUNS = runs.mnist_runs(config)
+MNIST_RUNS = network_runs.mnist_runs(config)
 
 
 def get_mnist_run(field):
@@ -253,9 +319,19 @@ def mnist_spectra(family):
     }
 
 
+def mnist_activations(family):
+    """label -> activation of each run of `family`: Figs. 3 and 5 draw each activation's
+    widths in a line style of their own and compare successive widths within it."""
+    return {
+        run.label: run.activation for run in MNIST_RUNS.values() if run.family == family
+    }
+
+
 # --- CIFAR-10 (Section 4.1) ---------------------------------------------------------------
 
-CIFAR_PARTS = {str(part.number): part for part in runs.cifar_parts(config).values()}
+CIFAR_PARTS = {
+    str(part.number): part for part in network_runs.cifar_parts(config).values()
+}
 CIFAR_ENDS = {part.end: part.trajectory for part in CIFAR_PARTS.values()}
 
 
@@ -284,6 +360,9 @@ def summary_inputs():
     }
     if GD_VS_SGD:
         inputs["gd_vs_sgd"] = "results/gd_vs_sgd.json"
+    if SENSITIVITY:
+        inputs["sensitivity"] = "results/sensitivity.json"
+    inputs["conjecture"] = "results/conjecture.json"
     if config["summary"]["include_mnist"]:
         inputs |= {f"mnist_{f}": f"results/mnist_{f}.json" for f in ("fc", "conv")}
     if config["summary"]["include_cifar"]:
@@ -304,6 +383,8 @@ wildcard_constraints:
     point=r"init|final|step\d+|grad[0-9.e+-]+",
     seed=r"\d+",
     init=r"\d+",
+    variant=r"(-v[a-z0-9]+)?",
+    data=r"(-v[a-z0-9]+)?",
     part=r"\d+",
     net="|".join(map(re.escape, MNIST_RUNS)),
     end="|".join(CIFAR_ENDS),

@@ -12,7 +12,7 @@ if config["hessian"]["split"] == 1:
         """The exact Hessian of one blob run at one checkpoint, in HDF5 row blocks."""
         input:
             checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
-            dataset=BLOB_DATASET,
+            dataset=get_blob_dataset,
         output:
             dense_matrix(blob_file("hessians", "{point}.h5")),
         log:
@@ -45,7 +45,7 @@ else:
         """A contiguous range of row blocks of one blob Hessian (hessian.split > 1)."""
         input:
             checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
-            dataset=BLOB_DATASET,
+            dataset=get_blob_dataset,
         output:
             temp(blob_file("hessians", "{point}.part{part}.h5")),
         log:
@@ -125,7 +125,7 @@ rule gauss_newton:
     """The Gauss-Newton term G and the residual R = H - G of one blob checkpoint."""
     input:
         checkpoint=blob_file("runs", "checkpoints/{point}.pt"),
-        dataset=BLOB_DATASET,
+        dataset=get_blob_dataset,
     output:
         ggn=dense_matrix(blob_file("ggn", "{point}.h5")),
         residual=dense_matrix(blob_file("residual", "{point}.h5")),

@@ -32,7 +32,12 @@ def key_exists(path: str) -> bool:
         node = _resolve(node)
         properties = node.get("properties", {})
         if part.startswith("{"):
-            choices = list(properties.values()) or list(node.get("patternProperties", {}).values())
+            free = node.get("additionalProperties")  # a map of names the user chooses
+            choices = (
+                list(properties.values())
+                or list(node.get("patternProperties", {}).values())
+                or ([free] if isinstance(free, dict) else [])
+            )
             if not choices:
                 return False
             node = choices[0]

@@ -91,6 +91,10 @@ REFUSED = {
         {"mnist": {"data": {"source": "torchvision", "n_test": 10001}}},
         ["mnist.data.n_test = 10001", "10,000 images MNIST has"],
     ),
+    "tanh-widths-beside-tanh": (
+        {"mnist": {"activation": "tanh"}},
+        ["mnist.fc.tanh_hidden: [3, 5]", "tanh already", "mnist.fc.tanh_hidden: []"],
+    ),
     "cuda-without-gpu": (
         {"hessian": {"device": "cuda"}, "mnist": {"device": "cuda"}},
         ["hessian.device: cuda, mnist.device: cuda", "torch sees no GPU", "auto"],
@@ -107,6 +111,34 @@ REFUSED = {
     "gpus-with-cpu": (
         {"cifar": {"device": "cpu", "gpus": 2}},
         ["cifar.gpus = 2", "cifar.device: cpu"],
+    ),
+    "unknown-variant": (
+        {"sensitivity": {"variants": ["n20", "n50"]}},
+        ["sensitivity.variants: 'n50'", "not a variant of blobs.variants", "n20"],
+    ),
+    "unknown-run-variant": (
+        {
+            "fig_ggn": {
+                "runs": [
+                    {
+                        "algorithm": "gd",
+                        "activation": "relu",
+                        "n_classes": 3,
+                        "cov": 1,
+                        "variant": "wide",
+                    }
+                ]
+            }
+        },
+        ["fig_ggn.runs.variant: 'wide'", "not a variant of blobs.variants"],
+    ),
+    "width-that-is-no-width": (
+        {"conjecture": {"widths": ["bias"]}},
+        ["conjecture.widths: blobs.variants.bias does not change hidden"],
+    ),
+    "variant-too-few-samples": (
+        {"blobs": {"variants": {"n20": {"n_train": 5}}}},
+        ["k = 3 classes need at least 2 k", "blobs.variants.n20.n_train = 5"],
     ),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from hessian_spectra import blobs, models
 
@@ -65,3 +66,37 @@ def test_larger_cov_gives_less_separable_clusters():
 def test_blobs_reject_bad_settings(key, value):
     with pytest.raises(ValueError, match=key):
         blobs.gaussian_blobs(**{**BLOBS, key: value})
+
+
+def test_cov_read_as_a_variance_is_the_std_of_its_square_root():
+    """cov = 4 read as a variance spreads each cluster half as far, relative to the spread
+    of the centres, as cov = 4 read as a standard deviation (same draw: the seed mixes in
+    cov, not its reading)."""
+
+    def within_to_between(arrays):
+        x, y = arrays["x_train"], arrays["y_train"]
+        centres = np.stack([x[y == c].mean(axis=0) for c in range(BLOBS["n_classes"])])
+        return float(np.median((x - centres[y]).std(axis=0) / centres.std(axis=0)))
+
+    as_variance, attrs = blobs.gaussian_blobs(**{**BLOBS, "cov": 4.0}, cov_multiplies="variance")
+    as_std, _ = blobs.gaussian_blobs(**{**BLOBS, "cov": 4.0})
+    assert attrs["cov"] == 4.0 and attrs["cov_multiplies"] == "variance"
+    ratio = within_to_between(as_variance) / within_to_between(as_std)
+    assert ratio == pytest.approx(0.5, rel=0.1)
+    with pytest.raises(ValueError, match="cov_multiplies"):
+        blobs.gaussian_blobs(**BLOBS, cov_multiplies="covariance")
+
+
+def test_biases_are_drawn_only_when_asked():
+    spec = models.mlp_spec(5, [4], 3, "relu")
+    zero, drawn = models.build_model(spec), models.build_model(spec)
+    models.initialise(zero, weight_std=0.1, generator=torch.Generator().manual_seed(0))
+    models.initialise(
+        drawn, weight_std=0.1, generator=torch.Generator().manual_seed(0), bias_std=0.1
+    )
+    biases = [m.bias for m in drawn.modules() if isinstance(m, torch.nn.Linear)]
+    assert all(m.bias.abs().max() == 0 for m in zero.modules() if isinstance(m, torch.nn.Linear))
+    assert all(bias.abs().min() > 0 for bias in biases)
+    assert 0.02 < float(torch.cat(biases).std()) < 0.3
+    # The first layer's weights come first from the generator: identical in both.
+    assert torch.equal(zero[0].weight, drawn[0].weight)

@@ -4,6 +4,7 @@ the figure selections read from the config, pairs built from fields."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hessian_spectra import runs
+from hessian_spectra import network_runs, runs, sweeps
 from hessian_spectra.runs import BlobRun
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +39,9 @@ def test_a_blob_run_is_named_by_its_fields():
 
 def test_the_name_matches_the_rules_pattern():
     run = BlobRun("gd", "tanh", 50, 10.0, 4, 0)
-    pattern = BlobRun.PATTERN.format(alg="gd", act="tanh", k=50, cov="10", seed=4, init=0)
+    pattern = BlobRun.PATTERN.format(
+        alg="gd", act="tanh", k=50, cov="10", seed=4, init=0, variant=""
+    )
     assert pattern == run.name
 
 
@@ -118,7 +121,8 @@ def test_no_pairs_without_points(config):
 
 
 def test_mnist_runs_carry_their_role_size_and_rank_bound(config):
-    table = runs.mnist_runs(config)
+    config["mnist"]["fc"]["tanh_hidden"] = []
+    table = network_runs.mnist_runs(config)
     assert list(table) == ["fc-h10", "fc-h30", "fc-h50", "fc-h70", "conv-bs10", "conv-bs512"]
     assert [run.role for run in table.values()] == ["width"] * 4 + ["SB", "LB"]
     assert [run.family for run in table.values()] == ["fc"] * 4 + ["conv"] * 2
@@ -128,11 +132,35 @@ def test_mnist_runs_carry_their_role_size_and_rank_bound(config):
     assert table["fc-h70"].rank_bound == 1000 * 9 + 2 * 10 * 70
     assert table["conv-bs512"].rank_bound is None
     config["mnist"]["activation"] = "tanh"
-    assert runs.mnist_runs(config)["fc-h70"].rank_bound is None
+    assert network_runs.mnist_runs(config)["fc-h70"].rank_bound is None
+
+
+def test_tanh_widths_are_runs_of_their_own_beside_unchanged_relu_runs(config):
+    """mnist.fc.tanh_hidden adds a tanh FC net per width, named and labelled apart, and
+    leaves every other run as it was (its name, architecture and training: a ReLU run's
+    files, params and so its training are the same with or without tanh widths)."""
+    config["mnist"]["fc"]["tanh_hidden"] = []
+    without = network_runs.mnist_runs(config)
+    config["mnist"]["fc"]["tanh_hidden"] = [10, 30]
+    table = network_runs.mnist_runs(config)
+    tanh = {name: run for name, run in table.items() if name not in without}
+    assert list(tanh) == ["fc-tanh-h10", "fc-tanh-h30"]
+    assert {name: table[name] for name in without} == without
+    assert [run.label for run in tanh.values()] == ["tanh, hidden = 10", "tanh, hidden = 30"]
+    assert len({run.label for run in table.values()}) == len(table)
+    relu = table["fc-h10"]
+    assert relu.training == {key: value for key, value in config["mnist"]["fc"].items()
+                             if key not in ("hidden", "tanh_hidden")}  # fmt: skip
+    for run in tanh.values():
+        assert (run.role, run.family, run.activation) == ("width", "fc", "tanh")
+        assert run.rank_bound is None  # no bound for tanh: a dense solve
+        assert run.training == relu.training
+    assert tanh["fc-tanh-h10"].parameter_count == relu.parameter_count
+    assert tanh["fc-tanh-h10"].architecture == relu.architecture | {"activation": "tanh"}
 
 
 def test_cifar_parts_run_large_then_small_batch_from_where_the_first_ended(config):
-    parts = runs.cifar_parts(config)
+    parts = network_runs.cifar_parts(config)
     lb, sb = parts["lb"], parts["sb"]
     assert (lb.number, sb.number) == (1, 2)
     assert lb.settings["batch_size"] == config["cifar"]["train"]["large_batch"]
@@ -143,3 +171,53 @@ def test_cifar_parts_run_large_then_small_batch_from_where_the_first_ended(confi
 def test_the_run_tables_import_no_torch():
     code = "import sys, hessian_spectra.runs; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_variant_names_its_runs_and_changes_only_its_keys(config):
+    run = BlobRun("gd", "relu", 10, 10.0, 2, 0, "n100")
+    assert run.name == "gd-relu-k10-cov10-s2-i0-vn100"
+    assert run.name == BlobRun.PATTERN.format(
+        alg="gd", act="relu", k=10, cov="10", seed=2, init=0, variant=runs.variant_suffix("n100")
+    )
+    assert runs.variant_of("-vn100") == "n100" and runs.variant_of("") == ""
+    assert BlobRun.of({"algorithm": "gd", "activation": "relu", "n_classes": 10, "cov": 10,
+                       "variant": "n100"}, 2, 0) == run  # fmt: skip
+    assert runs.blob_data(config, "n100") == config["blobs"]["data"] | {"n_train": 100}
+    assert runs.blob_model(config, "n100") == config["blobs"]["model"]
+    assert runs.blob_model(config, "bias")["bias_std"] == 0.1
+    # A variant that changes the data draws its own; one that changes the net shares them.
+    assert runs.data_suffix(config, "n100") == "-vn100"
+    assert runs.data_suffix(config, "variance") == "-vvariance"
+    assert runs.data_suffix(config, "bias") == runs.data_suffix(config, "h120") == ""
+    assert runs.blob_parameter_count(config, 10) == 4270
+    assert runs.blob_parameter_count(config, 10, "h120") == 100 * 120 + 120 + 120 * 120 + 120 + 1210
+
+
+def test_sensitivity_pairs_each_variant_with_the_setups_run(config):
+    pairs = sweeps.sensitivity_pairs(config)
+    points, variants = config["sensitivity"]["points"], config["sensitivity"]["variants"]
+    assert len(pairs) == len(points) * len(variants) * len(config["blobs"]["seeds"])
+    for pair in pairs:
+        assert pair.base.variant == "" and pair.varied.variant in variants
+        assert dataclasses.replace(pair.varied, variant="") == pair.base
+        assert pair.base.init == config["blobs"]["train"][pair.base.algorithm]["seed"]
+
+
+def test_the_conjecture_sweeps_vary_one_thing_each(config):
+    widths = sweeps.width_sweep(config)
+    assert list(widths) == ["h = 30 x 30", "h = 60 x 60", "h = 120 x 120"]
+    for group in widths.values():
+        assert len(group) == len(config["blobs"]["seeds"])
+        assert {(run.cell, run.seed) for run in group} == {
+            (run.cell, run.seed) for run in widths["h = 30 x 30"]
+        }
+    data = sweeps.data_sweep(config)
+    assert list(data) == [
+        "k = 10, cov = 1",
+        "k = 2, cov = 1",
+        "k = 50, cov = 1",
+        "k = 10, cov = 10",
+    ]
+    assert {run.variant for group in data.values() for run in group} == {""}
+    # The data sweep's runs are Table 1's: nothing is trained twice.
+    assert {run for group in data.values() for run in group} <= set(runs.table1_runs(config))

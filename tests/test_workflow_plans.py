@@ -94,7 +94,12 @@ def test_a_block_size_changes_no_number_and_reruns_nothing(built, section, key, 
     assert planned_jobs(built, config=changed) == {}
 
 
-TEMPORARY_HESSIANS = {**TEST_CONFIG, "hessian": {**TEST_CONFIG["hessian"], "keep": False}}
+# fig_ggn's first run is one of Fig. 2's (its N = 20 variant run is not: left out here).
+TEMPORARY_HESSIANS = {
+    **TEST_CONFIG,
+    "hessian": {**TEST_CONFIG["hessian"], "keep": False},
+    "fig_ggn": {**TEST_CONFIG["fig_ggn"], "runs": TEST_CONFIG["fig_ggn"]["runs"][:1]},
+}
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +147,16 @@ def test_default_config_plans_every_artefact(tmp_path):
     # The 40 cells of the Table 1 grid at 5 seeds (5 k x 2 cov x 5 seeds datasets), each
     # run at 3 stops, include Fig. 2's SGD runs and Fig. 1's GD run, which adds its initial
     # point; gd_vs_sgd adds 4 SGD cells from GD's start (their final points); Fig. ggn adds
-    # two Gauss-Newton terms. MNIST: four fully connected nets and the SB / LB convnets.
+    # two Gauss-Newton terms. Sensitivity: 2 GD cells at k = 10, cov = 10 in 3 variants at
+    # 5 seeds and 3 stops, n100 and variance with their own data (2 x 5 datasets); fig_ggn's
+    # n100 run is one of them (a third Gauss-Newton term). Conjecture: 2 wider GD cells at
+    # 5 seeds, final only; its data sweep is the grid's. MNIST: four fully connected nets,
+    # two tanh widths, the SB / LB convnets.
     assert counts == {
         "mnist_dataset": 1,
-        "train_mnist": 6,
-        "mnist_hessian": 6,
-        "mnist_spectrum": 6,
+        "train_mnist": 8,
+        "mnist_hessian": 8,
+        "mnist_spectrum": 8,
         "fig3_fig5": 1,
         "fig4_fig6": 1,
         "cifar_dataset": 1,
@@ -156,14 +165,16 @@ def test_default_config_plans_every_artefact(tmp_path):
         "cifar_top_eigenvalues": 2,
         "fig8": 1,
         "fig7_fig9": 1,
-        "blobs_dataset": 50,
+        "blobs_dataset": 50 + 2 * 5,
         "train_sgd": 24,
-        "train_gd": 20,
-        "hessian": 200 * 3 + 1 + 4 * 5,
-        "spectrum": 200 * 3 + 1 + 4 * 5,
-        "gauss_newton": 2,
-        "ggn_spectrum": 2,
-        "residual_spectrum": 2,
+        "train_gd": 20 + 2 * 3 + 2,
+        "hessian": 200 * 3 + 1 + 4 * 5 + 2 * 3 * 5 * 3 + 2 * 5,
+        "spectrum": 200 * 3 + 1 + 4 * 5 + 2 * 3 * 5 * 3 + 2 * 5,
+        "gauss_newton": 3,
+        "ggn_spectrum": 3,
+        "residual_spectrum": 3,
+        "sensitivity": 1,
+        "conjecture": 1,
         "fig1": 1,
         "fig2": 1,
         "fig10": 1,

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from . import runs
+from . import network_runs, runs
 from .resources import MIB, alexnet_parameter_count
 
 CIFAR10_TRAINING_IMAGES = 50_000
@@ -107,7 +107,7 @@ def check(config: Mapping, gpu_visible: bool | None = None) -> None:
     failure. `gpu_visible` None asks torch, and only if some device is "cuda"."""
     for step in (check_checkpoint_steps, check_batch_sizes, check_mnist_batches,
                  check_center_box, check_data_sizes, check_blob_classes, check_fig10_memory,
-                 check_matrix_sizes, check_cifar_gpus):  # fmt: skip
+                 check_matrix_sizes, check_cifar_gpus, check_variants):  # fmt: skip
         step(config)
     check_devices(config, gpu_visible)
 
@@ -153,12 +153,20 @@ def check_batch_sizes(config: Mapping) -> None:
 
 
 def check_mnist_batches(config: Mapping) -> None:
-    """The two convnet runs are named by their batch: equal batches would be one run."""
-    conv = config["mnist"]["conv"]
+    """The two convnet runs are named by their batch: equal batches would be one run. The
+    tanh widths are trained beside the nets of mnist.activation: with tanh there, they
+    would train those nets again."""
+    mnist = config["mnist"]
+    conv = mnist["conv"]
     if conv["small_batch"] == conv["large_batch"]:
         raise ValueError(
             f"mnist.conv.small_batch and mnist.conv.large_batch are both "
             f"{conv['small_batch']}: Figs. 4 and 6 compare two different batch sizes"
+        )
+    if mnist["activation"] == "tanh" and mnist["fc"]["tanh_hidden"]:
+        raise ValueError(
+            f"mnist.fc.tanh_hidden: {mnist['fc']['tanh_hidden']} adds tanh nets beside those "
+            "of mnist.activation, which is tanh already: set mnist.fc.tanh_hidden: []"
         )
 
 
@@ -246,7 +254,7 @@ def check_matrix_sizes(config: Mapping) -> None:
             f"smallest blob Hessian (M = {blob_m} rows in blocks of hessian.block_size = "
             f"{hessian['block_size']}): some parts would have no rows"
         )
-    mnist_m = min(run.parameter_count for run in runs.mnist_runs(config).values())
+    mnist_m = min(run.parameter_count for run in network_runs.mnist_runs(config).values())
     ggn_ks = [run["n_classes"] for run in config["fig_ggn"]["runs"]]
     limits = [  # key, value, M of the smallest net it applies to, the most it may be
         ("fig2.top", config["fig2"]["top"], _blob_m(config, config["fig2"]["n_classes"]), 0),
@@ -264,6 +272,39 @@ def check_matrix_sizes(config: Mapping) -> None:
                 f"{size:,} is the parameter count of the smallest net it applies to"
                 + ("; Lanczos finds at most M - 1 eigenvalues" if lanczos else "")
             )
+
+
+def check_variants(config: Mapping) -> None:
+    """Every variant a section names is one of blobs.variants; each of conjecture.widths
+    changes the hidden widths; a variant's n_train gives each run's k classes 2 samples."""
+    variants = config["blobs"]["variants"]
+    sensitivity = config["sensitivity"]
+    trained = [
+        (f"{key}.variant", run, run["variant"])
+        for key, run in (
+            *(("fig_ggn.runs", run) for run in config["fig_ggn"]["runs"]),
+            *(("sensitivity.points", run) for run in sensitivity["points"]),
+        )
+        if "variant" in run
+    ]
+    trained += [("sensitivity.variants", point, name) for point in sensitivity["points"]
+                for name in sensitivity["variants"]]  # fmt: skip
+    named = [(key, name) for key, _, name in trained]
+    named += [("conjecture.widths", name) for name in config["conjecture"]["widths"]]
+    for key, name in named:
+        if name not in variants:
+            raise ValueError(f"{key}: {name!r} is not a variant of blobs.variants "
+                             f"({', '.join(variants) or 'none'})")  # fmt: skip
+    for name in config["conjecture"]["widths"]:
+        if "hidden" not in variants[name]:
+            raise ValueError(f"conjecture.widths: blobs.variants.{name} does not change "
+                             "hidden, so it is no width of the sweep")  # fmt: skip
+    for key, run, name in trained:
+        n_train = variants[name].get("n_train")
+        if n_train is not None and n_train < MIN_SAMPLES_PER_CLASS * run["n_classes"]:
+            raise ValueError(f"{key}: k = {run['n_classes']} classes need at least "
+                             f"{MIN_SAMPLES_PER_CLASS} k training samples, but "
+                             f"blobs.variants.{name}.n_train = {n_train}")  # fmt: skip
 
 
 def _blob_m(config: Mapping, ks) -> int:

@@ -149,8 +149,15 @@ def build_model(spec: dict, dtype: torch.dtype = torch.float64) -> nn.Sequential
     return nn.Sequential(*layers)
 
 
-def initialise(model: nn.Module, *, weight_std: float | None, generator: torch.Generator) -> None:
-    """Draw weights from N(0, weight_std^2) with zero biases (the authors' choice).
+def initialise(
+    model: nn.Module,
+    *,
+    weight_std: float | None,
+    generator: torch.Generator,
+    bias_std: float = 0.0,
+) -> None:
+    """Draw weights from N(0, weight_std^2) and biases from N(0, bias_std^2), zero biases
+    when bias_std is 0 (the authors' code draws both with std 0.1; blobs.model.bias_std).
 
     With `weight_std=None` every layer gets PyTorch's default initialisation, drawn from
     `generator` so that it is seeded all the same.
@@ -165,7 +172,10 @@ def initialise(model: nn.Module, *, weight_std: float | None, generator: torch.G
                 module.bias.uniform_(-bound, bound, generator=generator)
             else:
                 module.weight.normal_(0.0, weight_std, generator=generator)
-                module.bias.zero_()
+                if bias_std:
+                    module.bias.normal_(0.0, bias_std, generator=generator)
+                else:
+                    module.bias.zero_()
 
 
 class FlatModel:

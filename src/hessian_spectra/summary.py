@@ -14,6 +14,8 @@ import numpy as np
 
 from . import summary_blobs, summary_networks, summary_paper, summary_theory
 from .gd_vs_sgd import ONE_BASIN_BARRIER, ONE_BASIN_DISTANCE, one_basin
+from .summary_conjecture import conjecture_lines
+from .summary_sensitivity import sensitivity_lines
 from .verdicts import ENGINE_CHECK, Claims
 
 # Sagun et al. (2014), quoted in Sec. 4: with one step size GD and SGD "reach the same loss
@@ -145,6 +147,8 @@ def build(
     gd_vs_sgd: Mapping | None = None,
     paper_rows: Sequence[Mapping] | None = None,
     near_k: Mapping | None = None,
+    sensitivity: Mapping | None = None,
+    conjecture: Mapping | None = None,
     mnist_fc: Mapping | None = None,
     mnist_conv: Mapping | None = None,
     mnist_roles: Mapping[str, str] | None = None,
@@ -156,6 +160,8 @@ def build(
     which the grid is judged; `fig2` holds the fields of Fig. 2's runs (one per k and
     seed); the GD against SGD section comes with `gd_vs_sgd`, the paper's rows with
     `paper_rows` and `near_k` (results/table1_vs_paper.csv, spectrum_near_k.json), the
+    sensitivity runs with `sensitivity` and the conjecture's sweeps with `conjecture`
+    (results/sensitivity.json, conjecture.json), the
     MNIST sections with both MNIST numbers and `mnist_roles` (label -> "width", "LB" or
     "SB"), the CIFAR-10 one with `cifar` = {"training": ..., "line": ..., "top_lb": float,
     "top_sb": float}."""
@@ -166,6 +172,10 @@ def build(
     ]
     if paper_rows is not None and near_k is not None:
         producers.append(lambda claims: summary_paper.paper_rows_lines(claims, paper_rows, near_k))
+    if sensitivity and sensitivity["rows"]:
+        producers.append(lambda claims: sensitivity_lines(claims, sensitivity))
+    if conjecture:
+        producers.append(lambda claims: conjecture_lines(claims, conjecture))
     if gd_vs_sgd:
         producers.append(lambda claims: _gd_vs_sgd_lines(claims, gd_vs_sgd))
     producers += [

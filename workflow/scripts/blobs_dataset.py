@@ -18,4 +18,5 @@ with job(snakemake.log[0], snakemake.threads):
         center_box=tuple(data["center_box"]),
         seed=data["seed"],
         run_seed=int(snakemake.wildcards.seed),
+        cov_multiplies=data["cov_multiplies"],
     )

@@ -19,6 +19,8 @@ with job(snakemake.log[0], snakemake.threads):
         gd_vs_sgd_numbers=inputs.pop("gd_vs_sgd", None),
         paper_rows=inputs.pop("paper_rows"),
         near_k_numbers=inputs.pop("near_k"),
+        sensitivity_numbers=inputs.pop("sensitivity", None),
+        conjecture_numbers=inputs.pop("conjecture", None),
         mnist_fc_numbers=inputs.pop("mnist_fc", None),
         mnist_conv_numbers=inputs.pop("mnist_conv", None),
         mnist_roles=snakemake.params.mnist_roles,

@@ -17,6 +17,7 @@ with job(snakemake.log[0], snakemake.threads):
             "activation": snakemake.wildcards.act,
         },
         init_std=model["init_std"],
+        bias_std=model["bias_std"],
         settings=TrainSettings.from_params(snakemake.params.training),
         device=snakemake.params.device,
     )

@@ -8,7 +8,8 @@ they know nothing of Snakemake and are tested with plain pytest. One module per 
 - `hessian`: exact Hessians and Gauss-Newton terms in HDF5 blocks, and their spectra;
 - `figures`: Figs. 1-6, 10 and H = G + R, from spectra (Fig. 10 solves its own small
   logistic-regression Hessians);
-- `reports`: Table 1, GD against SGD, results/summary.json and summary.md, and the config a
-  run was made with;
+- `reports`: Table 1, GD against SGD, the sensitivity runs beside the setup's,
+  results/summary.json and summary.md, and the config a run was made with;
+- `conjecture`: the abstract's conjecture, the width and data sweeps' figure and numbers;
 - `cifar`: the CIFAR-10 large batch -> small batch experiment (Figs. 7-9).
 """

@@ -11,7 +11,17 @@ from pathlib import Path
 import torch
 import yaml
 
-from .. import basin, gd_vs_sgd, models, paper_comparison, storage, summary, summary_paper, tables
+from .. import (
+    basin,
+    gd_vs_sgd,
+    models,
+    paper_comparison,
+    sensitivity,
+    storage,
+    summary,
+    summary_paper,
+    tables,
+)
 from ..runs import BlobRun
 from ..split import to_splits
 
@@ -31,19 +41,7 @@ def table1(
     `point` (its checkpoint), the path of the `spectrum` there and of the run's training
     `history`, which says where the stop was passed.
     """
-    rows = []
-    for entry in runs:
-        values, _ = storage.read_spectrum(entry["spectrum"])
-        history = storage.read_columns(entry["history"])
-        step, norm = tables.stop_record(history, entry["stop"], entry["point"])
-        rows.append(
-            tables.table1_row(
-                values,
-                **{key: entry[key] for key in tables.RUN_FIELDS},
-                steps=step,
-                gradient_norm=norm,
-            )
-        )
+    rows = [_row(entry) for entry in runs]
     tables.write_csv(rows, csv_output)
     for text, path in (
         (tables.to_markdown(rows), markdown_output),
@@ -51,6 +49,25 @@ def table1(
     ):
         with storage.atomic_path(path) as tmp:
             tmp.write_text(text)
+
+
+def _row(entry: Mapping) -> dict:
+    """The Table 1 row of one run at one stop: `entry` as the rule table1 passes it."""
+    values, _ = storage.read_spectrum(entry["spectrum"])
+    history = storage.read_columns(entry["history"])
+    step, norm = tables.stop_record(history, entry["stop"], entry["point"])
+    fields = {key: entry[key] for key in tables.RUN_FIELDS}
+    return tables.table1_row(values, **fields, steps=step, gradient_norm=norm)
+
+
+def compare_variants(pairs: Sequence[Mapping], output: PathLike) -> None:
+    """The sensitivity runs: for each {"variant", "base", "varied"} (each an entry as for
+    `table1`, at one stop) the counters of both, and per variant how many moved."""
+    rows = [
+        sensitivity.pair_row(pair["variant"], _row(pair["base"]), _row(pair["varied"]))
+        for pair in pairs
+    ]
+    storage.write_json({"rows": rows, "variants": sensitivity.summary_of(rows)}, output)
 
 
 # Points of the straight line between the GD and SGD end points where the training loss is
@@ -143,6 +160,8 @@ def write_summary(
     gd_vs_sgd_numbers: PathLike | None = None,
     paper_rows: PathLike | None = None,
     near_k_numbers: PathLike | None = None,
+    sensitivity_numbers: PathLike | None = None,
+    conjecture_numbers: PathLike | None = None,
     mnist_fc_numbers: PathLike | None = None,
     mnist_conv_numbers: PathLike | None = None,
     mnist_roles: Mapping[str, str] | None = None,
@@ -175,6 +194,8 @@ def write_summary(
         gd_vs_sgd=load(gd_vs_sgd_numbers),
         paper_rows=None if paper_rows is None else paper_comparison.read_rows(paper_rows),
         near_k=load(near_k_numbers),
+        sensitivity=load(sensitivity_numbers),
+        conjecture=load(conjecture_numbers),
         mnist_fc=load(mnist_fc_numbers),
         mnist_conv=load(mnist_conv_numbers),
         mnist_roles=mnist_roles,

@@ -61,6 +61,7 @@ def train_runs(
     settings: training.TrainSettings,
     device: str = "cpu",
     stacked: bool = True,
+    bias_std: float = 0.0,
 ) -> None:
     """Train runs of one architecture and settings side by side (`stacks.MLPStack`;
     `stacked` False trains a single run as its module, the MNIST-1K nets), and save each
@@ -68,7 +69,8 @@ def train_runs(
 
     Each of `runs` is {"run": name, "seed": its initialisation and batch-order seed,
     "dataset": path, "checkpoints": {checkpoint name: path}, "history": path}. A run
-    trained here equals the run trained alone, to float64 round-off.
+    trained here equals the run trained alone, to float64 round-off. Weights are drawn
+    N(0, init_std^2) and biases N(0, bias_std^2) (`models.initialise`).
     """
     expected = settings.checkpoint_names
     for run in runs:
@@ -85,7 +87,10 @@ def train_runs(
         spec = models.spec_for(dict(architecture), train_split.x.shape[1], attrs["n_classes"])
         model = models.build_model(spec)
         models.initialise(
-            model, weight_std=init_std, generator=torch.Generator().manual_seed(run["seed"])
+            model,
+            weight_std=init_std,
+            generator=torch.Generator().manual_seed(run["seed"]),
+            bias_std=bias_std,
         )
         splits.append((train_split, test_split))
         specs.append(spec)
