@@ -27,7 +27,14 @@ from typing import NamedTuple
 import numpy as np
 import yaml
 
-from hessian_spectra import paper_comparison, runs, summary_blobs, summary_networks, tables
+from hessian_spectra import (
+    network_runs,
+    paper_comparison,
+    runs,
+    summary_blobs,
+    summary_networks,
+    tables,
+)
 from hessian_spectra.verdicts import Claims
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +45,7 @@ FIGURES = RECORD / "figures"  # the PNG of each figure of the record, beside its
 RECORDED = (
     "config.yaml", "fig1.json", "table1.csv", "table1_vs_paper.csv", "spectrum_near_k.json",
     "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.json", "summary.md",
-    "mnist_fc.json", "mnist_conv.json",
+    "mnist_fc.json", "mnist_conv.json", "sensitivity.json", "conjecture.json",
 )  # fmt: skip
 BLOCK = re.compile(r"(<!-- numbers: (\w+) -->\n)(.*?)(<!-- /numbers -->)", re.DOTALL)
 
@@ -242,6 +249,68 @@ def fig10(record: Path) -> str:
     )
 
 
+def fig10_trained(record: Path) -> str:
+    """The trained panels of Fig. 10: which ratios could be trained, and how each fared."""
+    numbers = _load(record, "fig10.json")
+    parts = []
+    for key, kind in (("single_blob_trained", "one blob"), ("two_blobs_trained", "two blobs")):
+        for entry in numbers[key]:
+            at = f"{kind} at alpha = {entry['alpha']:g} (N = {entry['N']:,})"
+            if entry["separable"]:
+                parts.append(f"{at}: linearly separable, no trained weights")
+            elif "ks_distance" in entry:
+                parts.append(f"{at}: KS {entry['ks_distance']:.3f} against the critical "
+                             f"{entry['ks_critical']:.3f}, mean curvature "
+                             f"{entry['mean_curvature']:.3f}")  # fmt: skip
+            else:
+                parts.append(f"{at}: {entry['n_above_bulk']} above the bulk edge, the largest "
+                             f"{entry['largest']:.3g} against BBP's "
+                             f"{entry['predicted_outlier']:.3g} (spread "
+                             f"{entry['predicted_spread']:.2g})")  # fmt: skip
+    return "; ".join(parts) + "."
+
+
+def sensitivity(record: Path) -> str:
+    """Each variant's counts beside the setup's at the final stop, and its mean eigenvalue."""
+    rows = _load(record, "sensitivity.json")["rows"]
+    final = min(row["stop"] for row in rows)
+    parts = []
+    for row in rows:
+        if row["stop"] != final:
+            continue
+        counts = ", ".join(f"{c} {row[f'base_{c}']} -> {row[c]}" for c in ("gap", "ratio", "heur"))
+        parts.append(f"{row['variant']}, GD {row['activation']}, k = {row['n_classes']}, "
+                     f"cov = {row['cov']:g}, seed {row['seed']}: {counts}, mean eigenvalue "
+                     f"x{row['mean'] / row['base_mean']:.2f}")  # fmt: skip
+    return f"At the end (|grad| < {final:g}), setup -> variant: " + "; ".join(parts) + "."
+
+
+def conjecture(record: Path) -> str:
+    """The two sweeps: the outliers' factor and the bulk's ratios between their settings."""
+    numbers = _load(record, "conjecture.json")
+    width, data = numbers["width"], numbers["data"]
+    first, last = width["settings"][0], width["settings"][-1]
+    (pair,) = [p for p in width["pairs"] if p["to"] == last["label"]]
+    factors = [p["outlier_factor"]["median"] for p in data["pairs"]]
+    traces = [p["bulk_trace_ratio"]["median"] for p in data["pairs"]]
+
+    def spread(values):
+        return f"{min(values):.2g} to {max(values):.2g}"
+
+    return (
+        f"From {first['label']} to {last['label']} (M {first['M']:,} to {last['M']:,}): the k "
+        f"largest eigenvalues stay within a factor {pair['outlier_factor']['median']:.2f}, the "
+        f"bulk's trace changes by {pair['bulk_trace_ratio']['median']:.2f} and its mean "
+        f"|lambda| by {pair['bulk_mean_ratio']['median']:.2f}, while the eigenvalues above "
+        f"1e-3 lambda_max grow from {first['above_fraction']['median']:,.0f} to "
+        f"{last['above_fraction']['median']:,.0f}: the added parameters spread about the same "
+        f"bulk mass over more eigenvalues. Across the {len(data['settings'])} data settings "
+        f"({'; '.join(s['label'] for s in data['settings'])}) the top-k factor between two "
+        f"settings is {spread(factors)} and the bulk trace ratio {spread(traces)}: the bulk "
+        "follows the data too. One seed each."
+    )
+
+
 def fig_ggn(record: Path) -> str:
     numbers = _load(record, "fig_ggn.json")
     parts = [
@@ -377,6 +446,24 @@ GALLERY = (
          ("one basin (distance and barrier)", "GD and SGD from one start end in one basin")),
     ),
     Shown(
+        "Sensitivity",
+        "docs/blobs.md#variants-of-the-setup-the-sensitivity-runs-and-the-conjectures-sweeps",
+        "(not in the paper: the authors' code's settings, N = 100, biases N(0, 0.1^2), cov as "
+        "a variance, against ours)",
+        (("counts unchanged at N = 100", "Table 1's counts do not depend on the setting n100"),
+         ("with drawn biases", "Table 1's counts do not depend on the setting bias"),
+         ("with cov as a variance", "Table 1's counts do not depend on the setting variance")),
+    ),
+    Shown(
+        "Conjecture",
+        "docs/blobs.md#variants-of-the-setup-the-sensitivity-runs-and-the-conjectures-sweeps",
+        "adding parameters merely scales the bulk, changing the data only affects the "
+        "outliers (abstract)",
+        (("wider net: outliers stay, bulk scales", "at fixed data, adding parameters"),
+         ("other data: outliers move, bulk stays", "at a fixed net, changing the data")),
+        png="fig_conjecture",
+    ),
+    Shown(
         "Fig. 3",
         "docs/mnist.md",
         "the right edge of the spectrum does not change with the number of parameters "
@@ -392,7 +479,9 @@ GALLERY = (
         "share of M stays as the net widens (Sec. 3.2)",
         (("orders of magnitude smaller",
           "MNIST: the negative eigenvalues are orders of magnitude smaller than the outliers"),
-         ("same share of M", "the share of negative eigenvalues stays as the net widens")),
+         ("same share of M", "the share of negative eigenvalues stays as the net widens"),
+         ("tanh widths, same share", "tanh: the share of negative eigenvalues stays"),
+         ("the curves converge", "the curves of negative eigenvalues converge")),
         png="fig5",
     ),
     Shown(
@@ -415,7 +504,8 @@ GALLERY = (
         "switching from batch 1,000 to 32 makes the loss jump, and the small batch ends about "
         "1 point more accurate (Sec. 4.1)",
         (("loss jumps at the switch", "the loss jumps when the batch shrinks"),
-         ("small batch more accurate", "the small batch ends more accurate")),
+         ("about 1 point more accurate", "the small batch ends about 1 point more accurate"),
+         ("more accurate at all", "the small batch ends more accurate")),
         png="fig8",
     ),
     Shown(
@@ -441,7 +531,11 @@ GALLERY = (
         "logistic regression on one blob: a Marchenko-Pastur bulk of ratio M/N; two blobs: "
         "one outlier (Appendix B)",
         (("Marchenko-Pastur", "at w = 0 the bulk of logistic regression on one blob"),
-         ("one outlier where BBP puts it", "at w = 0 two blobs give exactly one outlier")),
+         ("one outlier where BBP puts it", "at w = 0 two blobs give exactly one outlier"),
+         ("at the trained weights, Marchenko-Pastur",
+          "at the trained weights the bulk follows Marchenko-Pastur"),
+         ("at the trained weights, one outlier where BBP puts it",
+          "two blobs at the trained weights give one outlier")),
         png="fig10",
     ),
     Shown(
@@ -467,7 +561,7 @@ def _decided(record: Path) -> list[dict]:
     if (record / "mnist_fc.json").exists() and (record / "mnist_conv.json").exists():
         mnist = Claims()
         summary_networks.mnist_lines(mnist, _load(record, "mnist_fc.json"))
-        roles = {run.label: run.role for run in runs.mnist_runs(_config(record)).values()}
+        roles = {run.label: run.role for run in network_runs.mnist_runs(_config(record)).values()}
         summary_networks.batch_lines(mnist, _load(record, "mnist_conv.json"), roles)
         stated = {claim["claim"] for claim in claims}
         claims += [claim for claim in mnist.items if claim["claim"] not in stated]
@@ -488,6 +582,11 @@ def _detail(numbers: dict) -> str:
     if "largest_spread" in numbers:
         spreads = f"{numbers['largest_spread']:.2f} and {numbers['edge_spread']:.2f}"
         return f" (the top and the edge vary by factors {spreads})"
+    if "gap_moved" in numbers:
+        moved = f"{numbers['gap_moved']} and {numbers['ratio_moved']} of {numbers['rows']}"
+        return f" (gap and ratio moved by more than one in {moved} rows)"
+    if "spread" in numbers:
+        return f" (largest / smallest share {numbers['spread']:.2f})"
     if "ratio" in numbers:
         return f" (LB / SB = {numbers['ratio']:.2f})"
     if "gain" in numbers:
@@ -548,6 +647,9 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "table1_vs_paper": table1_vs_paper,
     "gd_vs_sgd": gd_vs_sgd,
     "fig10": fig10,
+    "fig10_trained": fig10_trained,
+    "sensitivity": sensitivity,
+    "conjecture": conjecture,
     "fig_ggn": fig_ggn,
     "mnist": mnist,
     "summary": summary,

@@ -67,7 +67,8 @@ def test_the_gallery_shows_a_figure_exactly_when_the_record_holds_its_png(tmp_pa
 
 def test_every_claim_of_the_gallery_is_one_the_summary_decides():
     """A gallery row finds its verdict by the claim's words: the record's summary decides
-    the blob claims, and the CIFAR-10 ones are worded in summary_networks."""
+    the blob claims, and the claims the record does not hold (CIFAR-10, MNIST's tanh widths)
+    are worded in summary_networks."""
     decided = [claim["claim"] for claim in readme_numbers._decided(readme_numbers.RECORD)]
     source = (REPO / "src/hessian_spectra/summary_networks.py").read_text()
     for shown in readme_numbers.GALLERY:
