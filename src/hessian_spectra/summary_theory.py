@@ -129,12 +129,7 @@ def _trained_single_blob_lines(claims: Claims, logistic: Mapping) -> list[str]:
             f"{entry['ks_wrong_ratio']:.4f} |"
         )
     claim = "at the trained weights the bulk follows Marchenko-Pastur of ratio M/N"
-    separable = len(entries) - len(trained)
-    verdict = (
-        claims.decide_over(claim, fits, FINDING, separable=separable)
-        if fits
-        else claims.untestable(claim, FINDING, separable=separable)
-    )
+    verdict = _trained_verdict(claims, claim, fits, separable=len(entries) - len(trained))
     lines += [
         "",
         f"{opening}: at the trained weights the bulk follows Marchenko-Pastur of ratio M/N, "
@@ -144,6 +139,13 @@ def _trained_single_blob_lines(claims: Claims, logistic: Mapping) -> list[str]:
         "",
     ]
     return lines
+
+
+def _trained_verdict(claims: Claims, claim: str, hits: list[bool], separable: int) -> str:
+    """A trained case's finding over the ratios that could be trained; none: untestable."""
+    if hits:
+        return claims.decide_over(claim, hits, FINDING, separable=separable)
+    return claims.untestable(claim, FINDING, separable=separable)
 
 
 def _trained_two_blobs_lines(claims: Claims, logistic: Mapping) -> list[str]:
@@ -172,12 +174,7 @@ def _trained_two_blobs_lines(claims: Claims, logistic: Mapping) -> list[str]:
             f"{'yes' if near else 'no'} |"
         )
     claim = "two blobs at the trained weights give one outlier, where BBP puts it"
-    separable = len(entries) - len(trained)
-    verdict = (
-        claims.decide_over(claim, hits, FINDING, separable=separable)
-        if hits
-        else claims.untestable(claim, FINDING, separable=separable)
-    )
+    verdict = _trained_verdict(claims, claim, hits, separable=len(entries) - len(trained))
     lines += [
         "",
         f"{opening}: two blobs at the trained weights give one outlier, where BBP puts it, "
