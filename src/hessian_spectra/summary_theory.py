@@ -128,24 +128,34 @@ def _trained_single_blob_lines(claims: Claims, logistic: Mapping) -> list[str]:
             f"{critical:.4f} ({entry['ks_draws']}) | {entry['ks_wrong_variance']:.4f} | "
             f"{entry['ks_wrong_ratio']:.4f} |"
         )
-    claim = "at the trained weights the bulk follows Marchenko-Pastur of ratio M/N"
-    verdict = _trained_verdict(claims, claim, fits, separable=len(entries) - len(trained))
-    lines += [
+    return lines + _trained_finding(
+        claims,
+        "at the trained weights the bulk follows Marchenko-Pastur of ratio M/N",
+        "training reached its gradient tolerance and the KS distance to that law lies below "
+        "the 95th percentile of the KS distance over independent draws of the same trained "
+        "experiment",
+        fits,
+        (entries, trained, opening),
+    )
+
+
+def _trained_finding(
+    claims: Claims, claim: str, test: str, hits: list[bool], found: tuple
+) -> list[str]:
+    """The paragraph of a trained case: its finding over the ratios that could be trained
+    (none: untestable), with the test in words; `found` is what `_trained` returned."""
+    entries, trained, opening = found
+    separable = len(entries) - len(trained)
+    verdict = (
+        claims.decide_over(claim, hits, FINDING, separable=separable)
+        if hits
+        else claims.untestable(claim, FINDING, separable=separable)
+    )
+    return [
         "",
-        f"{opening}: at the trained weights the bulk follows Marchenko-Pastur of ratio M/N, "
-        "tested as: training reached its gradient tolerance and the KS distance to that law "
-        "lies below the 95th percentile of the KS distance over independent draws of the same "
-        f"trained experiment: {verdict} ({_counts(fits, entries, trained)}).",
+        f"{opening}: {claim}, tested as: {test}: {verdict} ({_counts(hits, entries, trained)}).",
         "",
     ]
-    return lines
-
-
-def _trained_verdict(claims: Claims, claim: str, hits: list[bool], separable: int) -> str:
-    """A trained case's finding over the ratios that could be trained; none: untestable."""
-    if hits:
-        return claims.decide_over(claim, hits, FINDING, separable=separable)
-    return claims.untestable(claim, FINDING, separable=separable)
 
 
 def _trained_two_blobs_lines(claims: Claims, logistic: Mapping) -> list[str]:
@@ -173,18 +183,15 @@ def _trained_two_blobs_lines(claims: Claims, logistic: Mapping) -> list[str]:
             f"{two['n_above_bulk']} | {two['largest']:.4g} | {shown} | {spread or 0:.3g} | "
             f"{'yes' if near else 'no'} |"
         )
-    claim = "two blobs at the trained weights give one outlier, where BBP puts it"
-    verdict = _trained_verdict(claims, claim, hits, separable=len(entries) - len(trained))
-    lines += [
-        "",
-        f"{opening}: two blobs at the trained weights give one outlier, where BBP puts it, "
-        "tested as: training reached its gradient tolerance, exactly one eigenvalue lies "
-        "above the bulk edge, and the largest lies within 2 finite-N spreads of BBP's "
-        f"outlier, both scaled by the mean curvature: {verdict} "
-        f"({_counts(hits, entries, trained)}).",
-        "",
-    ]
-    return lines
+    return lines + _trained_finding(
+        claims,
+        "two blobs at the trained weights give one outlier, where BBP puts it",
+        "training reached its gradient tolerance, exactly one eigenvalue lies above the "
+        "bulk edge, and the largest lies within 2 finite-N spreads of BBP's outlier, both "
+        "scaled by the mean curvature",
+        hits,
+        (entries, trained, opening),
+    )
 
 
 # Section 2.2: near a minimum the residual term R is small against the outliers of G.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from .runs import BlobRun, initialisation_seed, number, seeds
+from .runs import BlobRun, blob_model, initialisation_seed, number, seeds
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,7 @@ def width_sweep(config: Mapping) -> dict[str, list[BlobRun]]:
     section = config["conjecture"]
     sweep = {}
     for variant in ["", *section["widths"]]:
-        hidden = config["blobs"]["variants"][variant]["hidden"] if variant else None
-        hidden = hidden or config["blobs"]["model"]["hidden"]
+        hidden = blob_model(config, variant)["hidden"]
         label = "h = " + " x ".join(str(width) for width in hidden)
         init = initialisation_seed(config, section["algorithm"])
         sweep[label] = [

@@ -62,9 +62,17 @@ def _row(entry: Mapping) -> dict:
 
 def compare_variants(pairs: Sequence[Mapping], output: PathLike) -> None:
     """The sensitivity runs: for each {"variant", "base", "varied"} (each an entry as for
-    `table1`, at one stop) the counters of both, and per variant how many moved."""
+    `table1`, at one stop) the counters of both, and per variant how many moved. The
+    setup's run at a stop is counted once, though every variant is set beside it."""
+    base_rows = {}
+    for pair in pairs:
+        base = pair["base"]
+        if base["spectrum"] not in base_rows:
+            base_rows[base["spectrum"]] = _row(base)
     rows = [
-        sensitivity.pair_row(pair["variant"], _row(pair["base"]), _row(pair["varied"]))
+        sensitivity.pair_row(
+            pair["variant"], base_rows[pair["base"]["spectrum"]], _row(pair["varied"])
+        )
         for pair in pairs
     ]
     storage.write_json({"rows": rows, "variants": sensitivity.summary_of(rows)}, output)
