@@ -45,6 +45,12 @@ def png_path(path: str | os.PathLike) -> Path:
     return Path(path).with_suffix(".png")
 
 
+def check_png_beside(figure: str | os.PathLike, png: str | os.PathLike) -> None:
+    """Refuse a PNG output that is not the one `save_figure` writes beside `figure`."""
+    if Path(png) != png_path(figure):
+        raise ValueError(f"the PNG beside {figure} is {png_path(figure)}, not {png}")
+
+
 def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
     """Write a PDF and a PNG beside it (`png_path`), each atomically and without a
     timestamp or a software version, so equal inputs give equal files."""

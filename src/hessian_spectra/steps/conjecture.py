@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -58,8 +57,7 @@ def figure_conjecture(
     "n_classes": k, "seed": s}; the first run of each label is drawn. The numbers:
     {"constants": the factors of the tests, "width" and "data": {"entries": one
     `conjecture.measure` per run with its label, spectrum, k and seed, **the sweep}}."""
-    if Path(png) != plotting.png_path(figure):
-        raise ValueError(f"the PNG beside {figure} is {plotting.png_path(figure)}, not {png}")
+    plotting.check_png_beside(figure, png)
     width_entries, width_drawn = _measured(width)
     data_entries, data_drawn = _measured(data)
     payload = {
