@@ -46,6 +46,7 @@ include: "rules/sweeps.smk"
 include: "rules/logistic.smk"
 include: "rules/mnist.smk"
 include: "rules/cifar.smk"
+include: "rules/beyond.smk"
 include: "rules/summary.smk"
 
 
@@ -65,6 +66,10 @@ ARTEFACTS = [
     rules.fig8.output,
     rules.fig7_fig9.output,
     expand(rules.cifar_top_eigenvalues.output, end=["lb", "sb"]),
+    rules.classes.output,
+    rules.subspace.output,
+    rules.density.output,
+    rules.stability.output,
     rules.summary.output,
 ]
 

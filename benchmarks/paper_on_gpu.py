@@ -19,10 +19,13 @@ limit; none shares a job with another):
            summary of those (summary.include_mnist and include_cifar off in that call)
     mnist  Figs. 3-6 (the MNIST nets: training, Hessians, spectra)
     cifar  Figs. 7-9 and the top eigenvalues at the two ends (the CIFAR-10 line)
+    beyond the four experiments beyond the paper (docs/beyond.md); after mnist, it reuses
+           the MNIST nets and spectra it reads (alone, it builds those it needs)
 
 Without --only, the parts run in turn, then rule all, which adds the MNIST and CIFAR-10
-numbers to the summary (nothing else is left to run). A run needs a `results/` without
-any of its targets, so that every rule of the part runs: an empty one without --only.
+numbers and the experiments beyond the paper to the summary (nothing else is left to run).
+A run needs a `results/` without any of its targets, so that every rule of the part runs:
+an empty one without --only.
 
 It prints each call's wall time and, per rule, the jobs, the time their logs span and the
 longest job (benchmarks/grid_profile.py's reading of the logs written in that call);
@@ -54,6 +57,8 @@ PARTS = {
     "mnist": ["results/fig3.pdf", "results/fig4.pdf", "results/fig5.pdf", "results/fig6.pdf"],
     "cifar": ["results/fig7.pdf", "results/fig8.pdf", "results/fig9.pdf",
               "results/cifar/top_eigenvalues_lb.h5", "results/cifar/top_eigenvalues_sb.h5"],
+    "beyond": ["results/fig_classes.pdf", "results/fig_subspace.pdf",
+               "results/fig_density.pdf", "results/fig_stability.pdf"],
 }  # fmt: skip
 
 
@@ -71,7 +76,11 @@ def overlay(test: bool, summary_of_all: bool) -> dict:
             "device": "auto",
             **({"gpus": 1} if not test else {}),
         },
-        "summary": {"include_mnist": summary_of_all, "include_cifar": summary_of_all},
+        "summary": {
+            "include_mnist": summary_of_all,
+            "include_cifar": summary_of_all,
+            "include_beyond": summary_of_all,
+        },
     }
 
 

@@ -46,6 +46,7 @@ RECORDED = (
     "config.yaml", "fig1.json", "table1.csv", "table1_vs_paper.csv", "spectrum_near_k.json",
     "gd_vs_sgd.json", "fig10.json", "fig_ggn.json", "summary.json", "summary.md",
     "mnist_fc.json", "mnist_conv.json", "sensitivity.json", "conjecture.json",
+    "classes.json", "subspace.json", "stability.json", "density.json",
 )  # fmt: skip
 BLOCK = re.compile(r"(<!-- numbers: (\w+) -->\n)(.*?)(<!-- /numbers -->)", re.DOTALL)
 
@@ -551,6 +552,51 @@ GALLERY = (
 )  # fmt: skip
 
 
+# The experiments beyond the paper (docs/beyond.md), each with the work whose claim it tests.
+BEYOND = (
+    Shown(
+        "Class structure of G",
+        "docs/beyond.md#the-class-structure-of-g",
+        "G's outliers come from the class means: C of them (C - 1 with softmax), then a "
+        "C(C - 1) mini-bulk from the cross-class means (Papyan 2019, 2020)",
+        (("C outliers", "G has C outliers"),
+         ("the mini-bulk above the bulk", "a mini-bulk of about C(C - 1)"),
+         ("top eigenvectors in the class means' span", "G's top eigenvectors lie in")),
+        png="fig_classes",
+    ),
+    Shown(
+        "Gradient subspace",
+        "docs/beyond.md#the-gradient-in-the-top-eigenspace",
+        "after a short time the gradient lives in the top-C eigenspace of the Hessian, which "
+        "changes little (Gur-Ari, Roberts & Dyer 2018)",
+        (("gradient in the top-C eigenspace", "after a short time the gradient lives"),
+         ("that eigenspace stays", "after a short time the top-C eigenspace")),
+        png="fig_subspace",
+    ),
+    Shown(
+        "Edge of stability",
+        "docs/beyond.md#the-edge-of-stability",
+        "under full-batch GD, lambda_max reaches 2 / eta and stays there (Cohen et al. 2021)",
+        (("stays at 2 / eta", "once lambda_max reaches 2 / eta"),
+         ("Lanczos = dense", "Lanczos's lambda_max equals")),
+        png="fig_stability",
+    ),
+    Shown(
+        "Sampled densities",
+        "docs/beyond.md#sampled-densities-against-the-exact-spectrum",
+        "stochastic Lanczos quadrature at the libraries' defaults recovers the spectral "
+        "density (Ghorbani et al. 2019; PyHessian, hessian-eigenthings, curvlinops)",
+        (("mass placed (W1)", "stochastic Lanczos quadrature at the libraries' default counts "
+          "places"),
+         ("distribution (KS)", "stochastic Lanczos quadrature at the libraries' default counts "
+          "recovers"),
+         ("negative share", "stochastic Lanczos quadrature finds the share"),
+         ("top-10", "stochastic Lanczos quadrature's largest Ritz values")),
+        png="fig_density",
+    ),
+)  # fmt: skip
+
+
 def _decided(record: Path) -> list[dict]:
     """Every claim the record decides: the summary's, then the MNIST claims it left out,
     decided by the summary's own tests on the record's MNIST numbers."""
@@ -629,15 +675,25 @@ def _image(shown: Shown, record: Path) -> str:
     return f'<a href="{path}"><img src="{path}" width="260" alt="{shown.label}"></a>'
 
 
-def gallery(record: Path) -> str:
-    """The README's table: each figure, its image of record, the paper's claim, our verdict."""
+def _table(record: Path, shown_rows: tuple[Shown, ...], header: str) -> str:
+    """One row per `Shown`: its page, its image of record, the claim, our verdict."""
     decided = _decided(record)
     rows = [
         f"| [{shown.label}]({shown.page}) | {_image(shown, record)} | {shown.paper} | "
         f"{_ours(shown, decided, record)} |"
-        for shown in GALLERY
+        for shown in shown_rows
     ]
-    return "\n".join(["| Figure | | The paper | Ours |", "|---|---|---|---|", *rows])
+    return "\n".join([header, "|---|---|---|---|", *rows])
+
+
+def gallery(record: Path) -> str:
+    """The README's table: each figure, its image of record, the paper's claim, our verdict."""
+    return _table(record, GALLERY, "| Figure | | The paper | Ours |")
+
+
+def beyond(record: Path) -> str:
+    """The README's table of the experiments beyond the paper, as the gallery."""
+    return _table(record, BEYOND, "| Experiment | | The claim | Ours |")
 
 
 BLOCKS: dict[str, Callable[[Path], str]] = {
@@ -654,6 +710,7 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "mnist": mnist,
     "summary": summary,
     "gallery": gallery,
+    "beyond": beyond,
 }
 
 

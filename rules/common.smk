@@ -5,7 +5,14 @@
 import os
 import re
 
-from hessian_spectra import code_digest, config_checks, network_runs, runs, sweeps
+from hessian_spectra import (
+    beyond_runs,
+    code_digest,
+    config_checks,
+    network_runs,
+    runs,
+    sweeps,
+)
 from hessian_spectra.resources import (
     dense_matrix_mb,
     hessian_job_mem_mb,
@@ -327,6 +334,67 @@ def mnist_activations(family):
     }
 
 
+# --- beyond the paper (docs/beyond.md) ----------------------------------------------------
+
+# The experiments, each by the name of its numbers (results/<name>.json).
+BEYOND = ["classes", "subspace", "density", "stability"]
+# The trained nets the class structure of G reads (every seed) and the densities (the first).
+CLASSES = beyond_runs.trained_nets(config, "classes", every_seed=True)
+DENSITY = beyond_runs.trained_nets(config, "density", every_seed=False)
+# experiment -> trajectory name -> beyond_runs.Trajectory
+TRAJECTORIES = {
+    "subspace": {t.name: t for t in beyond_runs.subspace_trajectories(config)},
+    "stability": {t.name: t for t in beyond_runs.stability_trajectories(config)},
+}
+
+
+def trajectory_outputs(experiment):
+    """The checkpoints and history of a training job of `experiment`, as patterns of the
+    `trajectory` wildcard: its trajectories share the experiment's steps."""
+    steps = config["beyond"][experiment]["steps"]
+    folder = f"results/beyond/{experiment}/{{trajectory}}"
+    names = beyond_runs.checkpoint_names(steps)
+    return [f"{folder}/checkpoints/{name}.pt" for name in names] + [
+        f"{folder}/history.csv"
+    ]
+
+
+def get_trajectory(experiment, field):
+    """A lookup of what the training job of one trajectory of `experiment` needs: its
+    dataset, the one-run list of steps.training.train_runs (`runs`), or a field."""
+
+    def lookup(wildcards):
+        trajectory = TRAJECTORIES[experiment][wildcards.trajectory]
+        if field == "runs":
+            return [
+                {
+                    "run": trajectory.name,
+                    "seed": trajectory.seed,
+                    "dataset": trajectory.dataset,
+                    "checkpoints": trajectory.checkpoints(),
+                    "history": trajectory.history(),
+                }
+            ]
+        if field == "training":
+            return trajectory.training()
+        return getattr(trajectory, field)
+
+    return lookup
+
+
+def trajectory_entries(experiment):
+    """What the analysis of `experiment` reads, one entry per trajectory."""
+    return [t.entry() for t in TRAJECTORIES[experiment].values()]
+
+
+def trajectory_files(experiment):
+    return [
+        path
+        for entry in trajectory_entries(experiment)
+        for path in (entry["dataset"], *(c["path"] for c in entry["checkpoints"]))
+    ]
+
+
 # --- CIFAR-10 (Section 4.1) ---------------------------------------------------------------
 
 CIFAR_PARTS = {
@@ -365,6 +433,8 @@ def summary_inputs():
     inputs["conjecture"] = "results/conjecture.json"
     if config["summary"]["include_mnist"]:
         inputs |= {f"mnist_{f}": f"results/mnist_{f}.json" for f in ("fc", "conv")}
+    if config["summary"]["include_beyond"]:
+        inputs |= {name: f"results/{name}.json" for name in BEYOND}
     if config["summary"]["include_cifar"]:
         inputs |= {
             "cifar_training": "results/cifar_training.json",

@@ -26,6 +26,7 @@ rule summary:
     params:
         fig2=[run.fields() for run in runs.fig2_runs(config)],
         mnist_roles={run.label: run.role for run in MNIST_RUNS.values()},
+        beyond=BEYOND,
         gradient_tolerances={
             alg: runs.stops(config, alg)[-1][0]
             for alg in config["table1"]["algorithms"]

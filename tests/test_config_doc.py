@@ -25,7 +25,11 @@ def test_the_committed_config_readme_is_the_generated_one():
 # A map of names the user chooses (each a few keys of blobs.data or blobs.model): one key.
 FREE_MAPS = {"blobs.variants"}
 # Keys the schema allows and config.yaml leaves out (a run of the setup names no variant).
-OPTIONAL = {"sensitivity.points[].variant"}
+OPTIONAL = {
+    "sensitivity.points[].variant",
+    "beyond.classes.blobs[].variant",
+    "beyond.density.blobs[].variant",
+}
 
 
 def leaf_paths(section: dict, path: str = "") -> set[str]:

@@ -19,6 +19,7 @@ import torch
 import yaml
 
 from hessian_spectra import (
+    beyond_runs,
     hessian_file,
     models,
     paper,
@@ -52,20 +53,25 @@ DIGESTS = REPO / "tests" / "data" / "test_config_digests.json"
 
 
 FIGURES = [
-    f"results/fig{name}.pdf" for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "_ggn", "_conjecture")
-]
+    f"results/fig{name}.pdf"
+    for name in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "_ggn", "_conjecture", "_classes", "_subspace",
+                 "_stability", "_density")
+]  # fmt: skip
 
 
 # The summary's decided claims at the test config: 23 of the paper's sections, rank(G) (fig_ggn's
 # N = 20 run), 3 sensitivity variants, the 2 sweeps of the conjecture, the trained one blob and
-# two blobs of Fig. 10, the tanh widths' share, and the CIFAR-10 gain against one point.
-VERDICTS = 23 + 1 + 3 + 2 + 2 + 1 + 1
+# two blobs of Fig. 10, the tanh widths' share, the CIFAR-10 gain against one point, and
+# beyond the paper: the class structure of G (3), the gradient subspace (2), the edge of
+# stability with its Lanczos check (2) and the sampled densities (4).
+VERDICTS = 23 + 1 + 3 + 2 + 2 + 1 + 1 + 3 + 2 + 2 + 4
 TABLES = [
     "results/table1.csv", "results/table1.md", "results/table1.tex", "results/summary.md",
     "results/summary.json", "results/table1_vs_paper.csv", "results/table1_vs_paper.md",
     "results/spectrum_near_k.json",
     "results/fig1.json", "results/gd_vs_sgd.json", "results/sensitivity.json",
-    "results/conjecture.json",
+    "results/conjecture.json", "results/classes.json", "results/subspace.json",
+    "results/stability.json", "results/density.json",
 ]  # fmt: skip
 
 
@@ -528,3 +534,22 @@ def test_the_paper_rows_are_scored_from_the_stored_spectra(built):
         assert row["heur"] == (None if cutoff is None else int((own > cutoff).sum()))
         entry = near_k[f"{grid_run(row).name}/{point}"]
         assert entry["top"] == sorted(own, reverse=True)[: 2 * row["n_classes"] + 5]
+
+
+def test_a_trajectory_follows_its_grid_run_step_for_step(built):
+    """The subspace experiment's blob trajectory at the grid's learning rate is the grid's
+    GD run trained again with more checkpoints: the same start, data and loop, so the same
+    evaluations, bit for bit, at every step both logged."""
+    config = TEST_CONFIG
+    trajectory = beyond_runs.subspace_trajectories(config)[0]
+    grid = BlobRun.of({"algorithm": "gd", **config["beyond"]["subspace"]["blob"]}, 0, 0)
+    ours = storage.read_columns(built / trajectory.history())
+    theirs = storage.read_columns(built / grid.file("runs", "history.csv"))
+    shared = np.intersect1d(ours["step"], theirs["step"])
+    assert len(shared) >= 2
+    for name, column in ours.items():
+        mine = column[np.isin(ours["step"], shared)]
+        assert np.array_equal(mine, theirs[name][np.isin(theirs["step"], shared)]), name
+    start = storage.load_checkpoint(built / trajectory.checkpoints()["init"])
+    grid_start = storage.load_checkpoint(built / grid.file("runs", "checkpoints/init.pt"))
+    assert torch.equal(start["parameters"], grid_start["parameters"])

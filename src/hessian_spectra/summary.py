@@ -12,11 +12,28 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from . import summary_blobs, summary_networks, summary_paper, summary_theory
+from . import (
+    summary_blobs,
+    summary_classes,
+    summary_density,
+    summary_networks,
+    summary_paper,
+    summary_theory,
+    summary_trajectories,
+)
 from .gd_vs_sgd import ONE_BASIN_BARRIER, ONE_BASIN_DISTANCE, one_basin
 from .summary_conjecture import conjecture_lines
 from .summary_sensitivity import sensitivity_lines
 from .verdicts import ENGINE_CHECK, Claims
+
+# The sections beyond the paper (docs/beyond.md), in summary.md's order, each by the name of
+# its numbers (results/<name>.json).
+BEYOND_SECTIONS = {
+    "classes": summary_classes.classes_lines,
+    "subspace": summary_trajectories.subspace_lines,
+    "stability": summary_trajectories.stability_lines,
+    "density": summary_density.density_lines,
+}
 
 # Sagun et al. (2014), quoted in Sec. 4: with one step size GD and SGD "reach the same loss
 # value at the same number of iterations". "The same" is read as within 10 %.
@@ -153,6 +170,7 @@ def build(
     mnist_conv: Mapping | None = None,
     mnist_roles: Mapping[str, str] | None = None,
     cifar: Mapping | None = None,
+    beyond: Mapping[str, Mapping] | None = None,
 ) -> dict:
     """Every claim decided, by section: {"title", "sections": [{"title", "claims", "text"}]}
     (summary.json). `rows` are Table 1's, every run at every stop; `gradient_tolerances`
@@ -164,7 +182,8 @@ def build(
     (results/sensitivity.json, conjecture.json), the
     MNIST sections with both MNIST numbers and `mnist_roles` (label -> "width", "LB" or
     "SB"), the CIFAR-10 one with `cifar` = {"training": ..., "line": ..., "top_lb": float,
-    "top_sb": float}."""
+    "top_sb": float}; the sections beyond the paper with `beyond`, each experiment's
+    numbers by its name in BEYOND_SECTIONS."""
     final = summary_blobs.final_rows(rows, gradient_tolerances)
     producers = [
         lambda claims: summary_blobs.stopping_lines(claims, final, gradient_tolerances),
@@ -190,6 +209,12 @@ def build(
         ]
     if cifar is not None:
         producers.append(lambda claims: summary_networks.cifar_lines(claims, **cifar))
+    for name, lines_of in BEYOND_SECTIONS.items():
+        if beyond and name in beyond:
+            numbers = beyond[name]
+            producers.append(
+                lambda claims, lines_of=lines_of, numbers=numbers: lines_of(claims, numbers)
+            )
     sections = []
     for produce in producers:
         claims = Claims()

@@ -24,5 +24,8 @@ with job(snakemake.log[0], snakemake.threads):
         mnist_fc_numbers=inputs.pop("mnist_fc", None),
         mnist_conv_numbers=inputs.pop("mnist_conv", None),
         mnist_roles=snakemake.params.mnist_roles,
+        beyond_numbers={
+            name: inputs.pop(name) for name in snakemake.params.beyond if name in inputs
+        },
         cifar_inputs={key.removeprefix("cifar_"): path for key, path in inputs.items()},
     )

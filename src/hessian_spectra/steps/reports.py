@@ -174,11 +174,14 @@ def write_summary(
     mnist_conv_numbers: PathLike | None = None,
     mnist_roles: Mapping[str, str] | None = None,
     cifar_inputs: Mapping[str, PathLike] | None = None,
+    beyond_numbers: Mapping[str, PathLike] | None = None,
 ) -> None:
     """results/summary.json (every claim with its verdict and numbers, `summary.build`) and
     summary.md rendered from it, from the table and the figures' numbers. `fig2` holds the
     fields of Fig. 2's runs, `mnist_roles` the role of each MNIST label, and `cifar_inputs`
-    the paths "training", "line" (numbers) and "top_lb", "top_sb" (spectra)."""
+    the paths "training", "line" (numbers) and "top_lb", "top_sb" (spectra), and
+    `beyond_numbers` the numbers of the experiments beyond the paper by name
+    (`summary.BEYOND_SECTIONS`)."""
 
     def load(path):
         return None if path is None else json.loads(Path(path).read_text())
@@ -208,6 +211,7 @@ def write_summary(
         mnist_conv=load(mnist_conv_numbers),
         mnist_roles=mnist_roles,
         cifar=cifar,
+        beyond={name: load(path) for name, path in (beyond_numbers or {}).items()},
     )
     storage.write_json(decided, json_output)
     with storage.atomic_path(markdown_output) as tmp:
