@@ -69,11 +69,12 @@ def test_the_ratio_reaches_and_settles_where_the_numbers_say():
         stability.edge_of_stability([0, 1], [1.0, 2.0, 3.0], 0.1)
 
 
-def entry(eta: float, lambda_max: list, lanczos_error: float = 0.0) -> dict:
+def entry(eta: float, lambda_max: list, lanczos_error: float = 0.0, loss=None) -> dict:
     steps = list(range(0, 100 * len(lambda_max), 100))
     exact = lambda_max[-1] * (1 + lanczos_error)
+    loss = [1.0 / (1 + step) for step in steps] if loss is None else loss  # a run that trains
     return {"label": f"eta = {eta:g}", "learning_rate": eta, "M": 4270, "steps": steps,
-            "loss": [1.0] * len(steps), "lambda_max": lambda_max, "exact_last": exact,
+            "loss": loss, "lambda_max": lambda_max, "exact_last": exact,
             "lanczos_last": lambda_max[-1],
             **stability.edge_of_stability(steps, lambda_max, eta)}  # fmt: skip
 
@@ -104,6 +105,24 @@ def test_the_edge_verdict_flips_and_is_untestable_where_no_rate_reaches_the_edge
     assert claims.items[0]["verdict"] == UNTESTABLE
     assert claims.items[0]["numbers"]["largest_ratio"] == pytest.approx(0.895)
     assert any("the largest seen: 0.895" in line for line in lines)
+
+
+def test_a_run_that_ends_no_better_than_it_started_is_left_out():
+    """A step size that blows the loss up and leaves the net dead reaches any ratio on the
+    way: it is reported and left out of the test, whose verdict the others decide."""
+    dead = entry(0.2, FALLS, loss=[2.3, 0.5, 1e6, 2.4, 2.3, 2.3, 2.3])
+    assert stability.diverged(dead["loss"]) and dead["reached"]
+    claims = Claims()
+    lines = stability_lines(
+        claims,
+        {"trajectories": [entry(0.1, HOVERS), dead],
+         "test": stability.stability_test([entry(0.1, HOVERS), dead])},
+    )  # fmt: skip
+    assert claims.items[0]["verdict"] == HOLDS  # FALLS alone would fail it
+    assert any("did not train" in line and "eta = 0.2" in line for line in lines)
+    assert verdicts(dead)[EDGE_CLAIM] == UNTESTABLE  # nothing left that trained
+    trained = entry(0.2, FALLS, loss=[2.3, 0.5, 1e6, 2.4, 2.3, 2.3, 2.29])
+    assert verdicts(trained)[EDGE_CLAIM] == FAILS  # the same ratios, but it trained
 
 
 def test_the_lanczos_check_flips_with_the_dense_solve():

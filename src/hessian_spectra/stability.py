@@ -67,15 +67,25 @@ def settles(settled_ratio: float) -> bool:
     return low <= settled_ratio <= high
 
 
+def diverged(loss: Sequence[float]) -> bool:
+    """Whether a run ended no better than it started (its training loss at the last
+    checkpoint at least its first): a step size that blew the loss up and left the net dead
+    (ReLUs that never fire again, the loss at ln k) has not trained, at any edge."""
+    return loss[-1] >= loss[0]
+
+
 def stability_test(trajectories: Sequence[Mapping]) -> dict:
-    """The claim over the runs of one net (each with "learning_rate", "reached",
-    "settled_ratio", "peak_ratio"): which reached the edge, which of those settled in
-    SETTLED_BAND, and the largest ratio any run saw (what a run would need to reach)."""
-    reached = [t for t in trajectories if t["reached"]]
+    """The claim over the runs of one net (each with "learning_rate", "loss", "reached",
+    "settled_ratio", "peak_ratio"): the runs that diverged (left out), which of the others
+    reached the edge, which of those settled in SETTLED_BAND, and the largest ratio a run
+    that trained saw (what a run would need to reach; 0 where none trained)."""
+    trained = [t for t in trajectories if not diverged(t["loss"])]
+    reached = [t for t in trained if t["reached"]]
     return {
+        "diverged": [float(t["learning_rate"]) for t in trajectories if diverged(t["loss"])],
         "reached": [float(t["learning_rate"]) for t in reached],
         "settled": [settles(t["settled_ratio"]) for t in reached],
-        "largest_ratio": max(float(t["peak_ratio"]) for t in trajectories),
+        "largest_ratio": max((float(t["peak_ratio"]) for t in trained), default=0.0),
     }
 
 

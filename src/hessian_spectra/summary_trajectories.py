@@ -116,6 +116,13 @@ def stability_lines(claims: Claims, numbers: Mapping) -> list[str]:
             f"{e['loss'][-1]:.3g} |"
         )
     lines.append("")
+    if test["diverged"]:
+        lines.append(
+            "Left out of the test, as they did not train (the loss at the last checkpoint at "
+            "least the first: the first steps blew it up and left the net dead): eta = "
+            + ", ".join(f"{rate:g}" for rate in test["diverged"])
+            + "."
+        )
     if not test["reached"]:
         verdict = claims.untestable(
             EDGE_CLAIM, FINDING, largest_ratio=test["largest_ratio"], reach_level=REACH_LEVEL
@@ -125,7 +132,7 @@ def stability_lines(claims: Claims, numbers: Mapping) -> list[str]:
             f"{REACH_LEVEL:g} (the largest seen: {test['largest_ratio']:.3f})."
         )
     else:
-        settled = [e["settled_ratio"] for e in entries if e["reached"]]
+        settled = [e["settled_ratio"] for e in entries if e["learning_rate"] in test["reached"]]
         verdict = claims.decide_over(
             EDGE_CLAIM,
             test["settled"],
@@ -136,7 +143,7 @@ def stability_lines(claims: Claims, numbers: Mapping) -> list[str]:
         )
         lines.append(
             f"Claim: {EDGE_CLAIM}: {verdict} (test: the settled ratio in [{low:g}, {high:g}] "
-            f"for each learning rate that reached the edge ({len(settled)}): "
+            f"for each learning rate that trained and reached the edge ({len(settled)}): "
             + ", ".join(f"{ratio:.3f}" for ratio in settled)
             + "). With cross-entropy the sharpness can fall late in training, as the loss "
             "goes to zero: the ratio at the last checkpoint shows it."
