@@ -151,7 +151,9 @@ def test_default_config_plans_every_artefact(tmp_path):
     # 5 seeds and 3 stops, n100 and variance with their own data (2 x 5 datasets); fig_ggn's
     # n100 run is one of them (a third Gauss-Newton term). Conjecture: 2 wider GD cells at
     # 5 seeds, final only; its data sweep is the grid's. MNIST: four fully connected nets,
-    # two tanh widths, the SB / LB convnets.
+    # two tanh widths, the SB / LB convnets. Beyond the paper: its four analyses read those
+    # runs and nets, and train their own trajectories (2 for the subspace, 1 per learning
+    # rate of the edge of stability).
     assert counts == {
         "mnist_dataset": 1,
         "train_mnist": 8,
@@ -182,6 +184,12 @@ def test_default_config_plans_every_artefact(tmp_path):
         "fig_ggn": 1,
         "table1": 1,
         "table1_vs_paper": 1,
+        "classes": 1,
+        "density": 1,
+        "train_subspace": 2,
+        "subspace": 1,
+        "train_stability": 3,
+        "stability": 1,
         "summary": 1,
         "benchmarks_table": 1,
         "all": 1,
