@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from hessian_spectra import subspace, training
+from hessian_spectra import eigensolvers, subspace, training
 from hessian_spectra.problems import Problem
 from hessian_spectra.steps.datasets import make_dataset
 from hessian_spectra.steps.training import train_runs
@@ -101,11 +101,11 @@ def test_top_eigenspace_finds_the_largest_of_a_known_spectrum():
     vectors, _ = np.linalg.qr(rng.standard_normal((50, 50)))
     spectrum = np.concatenate([[9.0, 7.0, 5.0], rng.uniform(-1.0, 1.0, 47)])
     matrix = (vectors * spectrum) @ vectors.T
-    values, found = subspace.top_eigenspace(matrix, 3)
+    values, found = eigensolvers.top_eigenpairs(matrix, 3)
     np.testing.assert_allclose(values, [9.0, 7.0, 5.0], rtol=1e-10)
     assert subspace.subspace_overlap(found, vectors[:, :3]) == pytest.approx(1.0, abs=1e-12)
     with pytest.raises(ValueError, match="count must be in 1..49"):
-        subspace.top_eigenspace(matrix, 50)
+        eigensolvers.top_eigenpairs(matrix, 50)
 
 
 def entry(share: list, overlap: list, label: str = "run") -> dict:

@@ -37,8 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from scipy.linalg import subspace_angles
-from scipy.sparse.linalg import LinearOperator, eigsh
-from threadpoolctl import threadpool_limits
+from scipy.sparse.linalg import LinearOperator
 from torch.func import jacrev, vmap
 
 from . import eigensolvers, spectrum
@@ -197,10 +196,8 @@ def gauss_newton_spectrum(gradients: LabelGradients, vectors: int) -> tuple[np.n
         (side, side), matvec=lambda v: (gram @ torch.from_numpy(v.ravel())).numpy(),
         dtype=np.float64,
     )  # fmt: skip
-    start = np.random.default_rng(0).standard_normal(side)
-    with threadpool_limits(limits=1, user_api="blas"):
-        _, ascending = eigsh(operator, k=vectors, which="LA", tol=1e-12, v0=start)
-    top = np.ascontiguousarray(ascending[:, ::-1])
+    _, top = eigensolvers.top_eigenpairs(operator, vectors, tolerance=1e-12)
+    top = np.ascontiguousarray(top)
     if not by_parameters:  # u -> B^T u, normalised: G's eigenvectors from the Gram's
         top = (b.T @ torch.from_numpy(top)).numpy()
         top /= np.linalg.norm(top, axis=0)

@@ -218,3 +218,25 @@ def lanczos_extremes(
     return ExtremeEigenvalues(
         np.sort(np.real(values)), which, k, len(values), count, tolerance, max_products
     )
+
+
+def top_eigenpairs(
+    operator, count: int, *, tolerance: float = 1e-10, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `count` largest eigenvalues (descending) and their orthonormal eigenvectors
+    ((M, count) columns) of a symmetric scipy LinearOperator, by ARPACK (eigsh, "LA") from a
+    seeded start vector, on one BLAS thread as `lanczos_extremes`: the eigenvectors the
+    gradient subspace and the class structure of G need, where a dense solve would be M
+    Hessian rows and an O(M^3) eigh (`tests` check it against a dense eigh)."""
+    from scipy.sparse.linalg import eigsh
+    from threadpoolctl import threadpool_limits
+
+    dim = operator.shape[0]
+    if not 0 < count < dim:
+        raise ValueError(f"count must be in 1..{dim - 1} for a {dim} x {dim} operator")
+    start = np.random.default_rng(seed).standard_normal(dim)
+    basis = min(dim - 1, max(2 * count + 1, 20))
+    with threadpool_limits(limits=1, user_api="blas"):
+        values, vectors = eigsh(operator, k=count, which="LA", tol=tolerance, v0=start, ncv=basis)
+    order = np.argsort(values)[::-1]
+    return values[order], vectors[:, order]

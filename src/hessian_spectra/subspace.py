@@ -31,28 +31,6 @@ TOLERANCE = 1e-10
 SEED = 0
 
 
-def top_eigenspace(
-    operator, count: int, *, tolerance: float = TOLERANCE, seed: int = SEED
-) -> tuple[np.ndarray, np.ndarray]:
-    """The `count` largest eigenvalues (descending) and their orthonormal eigenvectors
-    ((M, count) columns) of a symmetric scipy LinearOperator, by ARPACK (eigsh, "LA") from a
-    seeded start vector: one rule at every size, the dense solve being M Hessian rows and
-    an O(M^3) eigh, where Lanczos takes a few hundred products (`tests` check it against
-    a dense eigh)."""
-    from scipy.sparse.linalg import eigsh
-    from threadpoolctl import threadpool_limits
-
-    dim = operator.shape[0]
-    if not 0 < count < dim:
-        raise ValueError(f"count must be in 1..{dim - 1} for a {dim} x {dim} operator")
-    start = np.random.default_rng(seed).standard_normal(dim)
-    basis = min(dim - 1, max(2 * count + 1, 20))
-    with threadpool_limits(limits=1, user_api="blas"):  # as `eigensolvers.lanczos_extremes`
-        values, vectors = eigsh(operator, k=count, which="LA", tol=tolerance, v0=start, ncv=basis)
-    order = np.argsort(values)[::-1]
-    return values[order], vectors[:, order]
-
-
 def gradient(loss, theta: torch.Tensor) -> np.ndarray:
     """The full-batch gradient of `loss` at `theta`, as numpy float64."""
     leaf = theta.detach().to(torch.float64).clone().requires_grad_(True)

@@ -46,7 +46,7 @@ def _png_beside(figure: PathLike, png: PathLike) -> None:
 
 
 def measure_subspace(trajectory: Mapping) -> dict:
-    """At each checkpoint the top-C eigenpairs of H (`subspace.top_eigenspace`), the share
+    """At each checkpoint the top-C eigenpairs of H (`eigensolvers.top_eigenpairs`), the share
     of the full-batch gradient in their span and the loss; between consecutive checkpoints
     the overlap of the spans (overlap[i]: checkpoints i and i + 1)."""
     count = int(trajectory["n_classes"])
@@ -56,7 +56,9 @@ def measure_subspace(trajectory: Mapping) -> dict:
     previous = None
     for step, problem in _problems(trajectory):
         start = time.perf_counter()
-        values, vectors = subspace.top_eigenspace(problem.hessian().to_scipy(), count)
+        values, vectors = eigensolvers.top_eigenpairs(
+            problem.hessian().to_scipy(), count, tolerance=subspace.TOLERANCE, seed=subspace.SEED
+        )
         gradient = subspace.gradient(problem.loss, problem.theta)
         entry["steps"].append(step)
         entry["loss"].append(float(problem.loss(problem.theta)))
