@@ -3,7 +3,7 @@
 torch's OpenMP threads spin between parallel regions unless told otherwise; a job given 2
 threads on a machine whose 2 cores also run something else (a laptop in use, a loaded CI
 runner, a node shared by several jobs) then loses each barrier to the competitor.
-`hessian_spectra` sets OMP_WAIT_POLICY=PASSIVE when imported (before torch loads). This
+The Snakefile sets OMP_WAIT_POLICY=PASSIVE, which every job inherits. This
 times three things a workflow job does, on 2 threads, under OpenMP's default policy and
 under PASSIVE, with the cores free and beside one busy loop per core (in a session of
 their own, as another user's work would be):
@@ -36,13 +36,8 @@ ROWS = 256
 SIZE = 1501
 
 
-def child(workload: str, policy: str) -> None:
-    """One measurement, in this process: under the default policy torch is loaded before
-    hessian_spectra can set PASSIVE."""
-    if policy == "default":
-        import torch  # noqa: F401  (loads OpenMP with no OMP_WAIT_POLICY)
-    else:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+def child(workload: str) -> None:
+    """One measurement, in this process, under the policy its environment gives."""
     import numpy as np
     import torch
 
@@ -73,7 +68,9 @@ def child(workload: str, policy: str) -> None:
 
 def measure(workload: str, policy: str) -> float:
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    command = [sys.executable, __file__, "--child", workload, policy]
+    if policy == "PASSIVE":
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    command = [sys.executable, __file__, "--child", workload]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
 
@@ -94,10 +91,10 @@ def busy_cores(count: int):
 
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    options.add_argument("--child", help=argparse.SUPPRESS)
     parsed = options.parse_args()
     if parsed.child:
-        child(*parsed.child)
+        child(parsed.child)
         return
     workloads = [f"{solver}:{SIZE}" for solver in ("torch", "in-place")] + ["rows"]
     cores = os.cpu_count() or 1

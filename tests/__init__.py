@@ -1,4 +1,6 @@
-"""The test suite. hessian_spectra is imported before any test module imports torch, so its
-OpenMP and MKL settings (see hessian_spectra/__init__.py) hold in the tests as in the jobs."""
+"""The test suite. Its processes wait passively in OpenMP, as the Snakefile makes every
+workflow job do, set before any test module loads torch (OpenMP reads it then)."""
 
-import hessian_spectra  # noqa: F401
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
