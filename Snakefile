@@ -10,11 +10,12 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-# torch's OpenMP threads wait passively between parallel regions in every job (jobs inherit
-# this process's environment, on a cluster node too): threads that spin on cores busy with
-# other work made a job tens of times slower (docs/benchmarks.md, "On a machine busy with
-# other work"). The numbers do not depend on it, so it is set here, outside the code whose
-# digest decides reruns; a user's own setting wins.
+# torch's OpenMP threads wait passively between parallel regions in every job (each job is
+# started by a Snakemake process that read this file, on a cluster node too, and inherits
+# its environment): threads that spin on cores busy with other work made a job tens of
+# times slower (docs/benchmarks.md, "On a machine busy with other work"). The numbers do
+# not depend on it, so it is set here, outside the code whose digest decides reruns; a
+# user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 

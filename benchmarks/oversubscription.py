@@ -67,6 +67,8 @@ def child(workload: str) -> None:
 
 
 def measure(workload: str, policy: str) -> float:
+    """Seconds of `workload` in a fresh process whose environment gives `policy` (the
+    default: no OMP_WAIT_POLICY at all)."""
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     if policy == "PASSIVE":
         env["OMP_WAIT_POLICY"] = "PASSIVE"
