@@ -3,9 +3,10 @@ change of the config reruns, and what is refused before any job runs (marker `wo
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,9 @@ from .snakemake_runs import (
     planned_jobs,
     snakemake,
 )
+
+sys.path.insert(0, str(REPO / "report"))  # the report's scripts, as `python report/...` runs them
+import readme_numbers  # noqa: E402
 
 pytestmark = pytest.mark.workflow
 
@@ -277,15 +281,6 @@ def built_copy(built, tmp_path) -> Path:
     return copy
 
 
-def readme_numbers():
-    spec = importlib.util.spec_from_file_location(
-        "readme_numbers", REPO / "report" / "readme_numbers.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_changed_fig2_selection_moves_the_summary_and_the_readme_numbers(built_copy):
     """Fig. 2's runs are read from the config by the figure, the summary and the README
     renderer alike: none of them assumes SGD, ReLU, cov = 1."""
@@ -307,12 +302,25 @@ def test_a_changed_fig2_selection_moves_the_summary_and_the_readme_numbers(built
     ]
     assert fig2["claim"].startswith("Fig. 2 (SGD, tanh, cov = 1)")
     assert fig2["numbers"]["counts"] == {str(k): gap for k, gap in gaps.items()}
-    block = readme_numbers().fig2(results)
+    block = readme_numbers.BLOCKS["fig2"](results)
     assert "(SGD, tanh, cov = 1)" in block
     assert f"k = {' and '.join(str(k) for k in sorted(gaps))}" in block
     assert f"the first seed counts {' and '.join(str(g[0]) for _, g in sorted(gaps.items()))}" in (
         block
     )
+
+
+def test_every_readme_block_renders_from_a_record_of_two_seeds(built_copy):
+    """The README's blocks speak of the record's seeds, whatever their number: rendered from
+    the test config's build (two seeds a cell), each block renders, those that count seeds
+    say two, and none says one."""
+    snakemake(built_copy, "results/config.yaml", config=TEST_CONFIG)
+    results = built_copy / "results"
+    texts = {name: render(results) for name, render in readme_numbers.BLOCKS.items()}
+    assert all(texts.values())
+    for name in ("fig2", "table1", "gd_vs_sgd", "sensitivity", "conjecture"):
+        assert "2 seeds" in texts[name], (name, texts[name])
+    assert not [name for name, text in texts.items() if re.search(r"\bone seed\b", text, re.I)]
 
 
 def test_a_spectrum_jobs_memory_reruns_nothing_and_cannot_change_its_precision(built_copy):
