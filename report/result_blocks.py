@@ -14,10 +14,12 @@ from hessian_spectra import paper_comparison, runs, summary_blobs, tables
 
 
 def load(record: Path, name: str):
+    """One JSON file of the record."""
     return json.loads((record / name).read_text())
 
 
 def config_of(record: Path) -> dict:
+    """The config the record was made with: which runs its figures selected."""
     return yaml.safe_load((record / "config.yaml").read_text())
 
 
@@ -40,6 +42,7 @@ def _rows_of(record: Path, selected: list[runs.BlobRun]) -> list[dict]:
 
 
 def listing(values) -> str:
+    """Values in words: "a", "a and b", "a, b and c"."""
     values = [str(v) for v in values]
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
