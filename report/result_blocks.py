@@ -170,6 +170,26 @@ def table1_vs_paper(record: Path) -> str:
         f"columns read as {shifts}. Its mean eigenvalue is {ratio['smallest']:.2g} to "
         f"{ratio['largest']:.2g} times ours, and its cutoffs lie at or above our largest "
         f"eigenvalue in {ratio['cutoffs_above_top']} of {ratio['cutoff_rows']} rows."
+        f"{_near_k(record, at_stop, stop)}"
+    )
+
+
+def _near_k(record: Path, at_stop: list[dict], stop) -> str:
+    """Where our drop to the bulk comes (after k - 1 or k eigenvalues), and how the paper's
+    columns read as k - 1 or k plus their offsets."""
+    found = paper_comparison.drops(load(record, "spectrum_near_k.json"), at_stop, stop)
+    if found is None:
+        return ""
+    reading = "; ".join(
+        f"{counter} k - 1 {e['offset']:+d} in {e['k_minus_1']} of {e['of']} rows (k "
+        f"{e['offset']:+d} in {e['k']})"
+        for counter, e in paper_comparison.k_minus_one_reading(at_stop, stop).items()
+    )
+    return (
+        f" Our spectra drop to the bulk after k - 1 eigenvalues in {found['after_k_minus_1']} "
+        f"of {found['runs']} runs, after k in the others (the gap below the k-th eigenvalue "
+        f"{found['gap_after_k']:.2f} of the largest gap, below the (k - 1)-th "
+        f"{found['gap_after_k_minus_1']:.2f}, medians); the paper's columns read as {reading}."
     )
 
 

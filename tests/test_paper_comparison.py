@@ -171,6 +171,23 @@ def test_a_seed_without_a_count_is_a_miss():
     assert rates["kneed"]["ours_none"] == 15 and rates["kneed"]["ours_within_one"] == 0
 
 
+@pytest.mark.parametrize(("ours", "k_minus_1", "k", "words"),
+                         [(-1, 19, 0, "for gap."), (0, 0, 19, "for no column.")])  # fmt: skip
+def test_the_paper_s_columns_read_as_k_minus_one_or_k_plus_their_offset(ours, k_minus_1, k, words):
+    """Our gap k - 1 (or k) and the paper's ours + 1 in every row, at two seeds: the paper's
+    gap column is k - 1 + 1 (or k + 1) in each of its 19 rows, each row counted once."""
+    counts = {"gap": 0, "ratio": 0, "heur": 0}
+    rows = side_by_side(rows_from(counts, seed=0) + rows_from(counts, seed=1))
+    for row in rows:
+        row["gap"] = row["n_classes"] + ours
+        row["paper_gap"] = row["gap"] + 1
+    reading = paper_comparison.k_minus_one_reading(rows, None)
+    assert reading["gap"] == {"offset": 1, "k_minus_1": k_minus_1, "k": k, "of": 19}
+    text = "\n".join(summary_paper.paper_rows_lines(Claims(), rows, near_k_of(rows)))
+    assert f"its gap column is k - 1 +1 in {k_minus_1} of 19 rows, k +1 in {k};" in text
+    assert f"k - 1 fits more of the paper's rows than k {words}" in text
+
+
 def two_stops(first: float, second: float) -> list[dict]:
     """The paper's rows at two stops: paper / ours mean `first` at 1e-3, `second` at 1e-4."""
     counts = {"gap": 0, "ratio": 0, "heur": 0}

@@ -8,9 +8,11 @@ numbers here: its "heur" as it evidently was, one elbow of each (algorithm, acti
 cov) group's pooled scree plot (`group_elbow_counts`, per stop and seed; the per-spectrum
 knee stays beside it, "kneed"); constant offsets between its columns and ours
 (`offsets`); the stop whose mean eigenvalue matches the paper's (`chosen_stop`), the only
-one where its absolute cutoffs are applied; and the top 2k + 5 eigenvalues with the gaps
-after the (k - 1)-th and k-th (`spectrum_near_k`). Numpy only; `summary_paper` words
-the numbers (results/table1_vs_paper.md and the summary's section).
+one where its absolute cutoffs are applied; the top 2k + 5 eigenvalues with the gaps
+after the (k - 1)-th and k-th (`spectrum_near_k`, pooled by `drops`); and whether the
+paper's columns read as k - 1 or k plus their offsets (`k_minus_one_reading`). Numpy
+only; `summary_paper` words the numbers (results/table1_vs_paper.md and the summary's
+section).
 """
 
 from __future__ import annotations
@@ -238,6 +240,44 @@ def offsets(rows: Sequence[Mapping]) -> dict[Stop, dict[str, dict]]:
                 offset, count = Counter(differences).most_common(1)[0]
                 found[stop][counter] = {"offset": offset, "rows": count, "of": len(differences)}
     return found
+
+
+def k_minus_one_reading(rows: Sequence[Mapping], stop: Stop) -> dict[str, dict]:
+    """Per counter, whether the paper's column reads as k - 1 (the class directions softmax
+    leaves) plus its offset against ours at `stop`, or as k plus it: in how many of the
+    paper's rows (each once, whatever the seeds) its count is k - 1 + offset, k + offset,
+    and of how many rows with a count."""
+    cells = {cell_of(r): r for r in by_stop(rows)[stop]}
+    found = {}
+    for counter, entry in offsets(rows)[stop].items():
+        offset = entry["offset"]
+        counted = [(r["n_classes"], r[f"paper_{counter}"])
+                   for r in cells.values() if r[f"paper_{counter}"] is not None]  # fmt: skip
+        found[counter] = {
+            "offset": offset,
+            "k_minus_1": sum(count == k - 1 + offset for k, count in counted),
+            "k": sum(count == k + offset for k, count in counted),
+            "of": len(counted),
+        }
+    return found
+
+
+def drops(near_k: Mapping, rows: Sequence[Mapping], stop: Stop) -> dict | None:
+    """Where the drop to the bulk comes at `stop`, over the runs of `rows` (rows x seeds):
+    after the (k - 1)-th eigenvalue in how many (`spectrum_near_k`'s drop_after), and the
+    median gaps below the k-th and the (k - 1)-th relative to the largest gap; None where
+    `near_k` holds none of them."""
+    wanted = {(*cell_of(r), r["seed"]) for r in rows}
+    found = [e for e in near_k.values()
+             if e["stop"] == stop and (*cell_of(e), e["seed"]) in wanted]  # fmt: skip
+    if not found:
+        return None
+    return {
+        "after_k_minus_1": sum(e["drop_after"] == e["n_classes"] - 1 for e in found),
+        "runs": len(found),
+        "gap_after_k": float(np.median([e["gap_after_k"] for e in found])),
+        "gap_after_k_minus_1": float(np.median([e["gap_after_k_minus_1"] for e in found])),
+    }
 
 
 COLUMNS = (

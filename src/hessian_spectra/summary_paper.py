@@ -1,8 +1,8 @@
 """Table 1 against the paper's own 19 rows in words: results/table1_vs_paper.md
 (`to_markdown`) and the summary's section (`paper_rows_lines`): both sides' counts scored
 the same way per stop, over seeds, the stop that compares with the paper and why, the
-offsets between the columns, the scale of the spectrum, and where the drop to the bulk
-comes (`paper_comparison` makes the numbers)."""
+offsets between the columns and whether they read as k - 1 or k plus them, the scale of
+the spectrum, and where the drop to the bulk comes (`paper_comparison` makes the numbers)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from . import paper
 from .paper_comparison import (
     by_cell,
     by_stop,
-    cell_of,
     chosen_stop,
+    drops,
     hit_rates,
+    k_minus_one_reading,
     offsets,
     scale,
     stop_words,
@@ -153,22 +154,36 @@ def _moves_table(rows: Sequence[Mapping], choice: Mapping) -> list[str]:
 
 def _drop_lines(near_k: Mapping, rows: Sequence[Mapping], stop) -> list[str]:
     """Where the drop to the bulk comes, at the chosen stop, over the rows' runs."""
-    wanted = {(*cell_of(r), r["seed"]) for r in rows}
-    drops = [e for e in near_k.values()
-             if e["stop"] == stop and (*cell_of(e), e["seed"]) in wanted]  # fmt: skip
-    if not drops:
+    found = drops(near_k, rows, stop)
+    if found is None:
         return []
-    after_k1 = sum(d["drop_after"] == d["n_classes"] - 1 for d in drops)
     return [
         f"Where the drop to the bulk comes, at {stop_words(stop)}: after k - 1 eigenvalues in "
-        f"{after_k1} of {len(drops)} runs (rows x seeds), after k in the others (softmax "
-        "leaves k - 1 class directions). The gap below the k-th eigenvalue is "
-        f"{np.median([d['gap_after_k'] for d in drops]):.2f} of the largest gap (median), "
-        f"below the (k - 1)-th {np.median([d['gap_after_k_minus_1'] for d in drops]):.2f} "
-        "(results/spectrum_near_k.json has the top 2k + 5 eigenvalues of every run at every "
-        "stop).",
+        f"{found['after_k_minus_1']} of {found['runs']} runs (rows x seeds), after k in the "
+        "others (softmax leaves k - 1 class directions). The gap below the k-th eigenvalue is "
+        f"{found['gap_after_k']:.2f} of the largest gap (median), below the (k - 1)-th "
+        f"{found['gap_after_k_minus_1']:.2f} (results/spectrum_near_k.json has the top 2k + 5 "
+        "eigenvalues of every run at every stop).",
         "",
     ]
+
+
+def _reading_words(rows: Sequence[Mapping], stop) -> str:
+    """The paper's columns read as k - 1 or as k, each plus its offset against ours."""
+    reading = k_minus_one_reading(rows, stop)
+    if not reading:
+        return ""
+    parts = "; ".join(
+        f"its {counter} column is k - 1 {e['offset']:+d} in {e['k_minus_1']} of {e['of']} "
+        f"rows, k {e['offset']:+d} in {e['k']}"
+        for counter, e in reading.items()
+    )
+    better = [c for c, e in reading.items() if e["k_minus_1"] > e["k"]]
+    columns = " and ".join(better) if better else "no column"
+    return (
+        f" Read as k - 1 (softmax's class directions) or as k, plus those offsets: {parts}; "
+        f"k - 1 fits more of the paper's rows than k for {columns}."
+    )
 
 
 def paper_rows_lines(claims: Claims, rows: Sequence[Mapping], near_k: Mapping) -> list[str]:
@@ -209,7 +224,7 @@ def paper_rows_lines(claims: Claims, rows: Sequence[Mapping], near_k: Mapping) -
         *_moves_table(rows, choice),
         "",
         f"Offsets between the columns at that stop: {shift_words or 'none'}; nobody states "
-        "such a counting convention.",
+        f"such a counting convention.{_reading_words(rows, chosen)}",
         "",
         f"At that stop the paper's mean eigenvalue is {ratio['smallest']:.2g} to "
         f"{ratio['largest']:.2g} times ours (each row's median over seeds"
