@@ -27,19 +27,19 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 WORKFLOW_DIR = workflow.current_basedir.get_path_or_uri(secret_free=True)
 sys.path.insert(0, os.path.join(WORKFLOW_DIR, "workflow", "scripts"))
 import _source_path  # noqa: F401
-from hessian_spectra import config_checks
+from hessian_spectra import config_reading
 
 # A broken config.yaml is named with its line (Snakemake's error names neither; for a
 # --configfile, `snakemake --verbose` shows them). Text from --config becomes the numbers
 # the schema asks for, and a float where an integer is meant is refused by its key.
 if os.path.exists("config/config.yaml"):
-    config_checks.read_yaml("config/config.yaml")
+    config_reading.read_yaml("config/config.yaml")
 
 
 configfile: "config/config.yaml"
 
 
-config_checks.typed(config, os.path.join(WORKFLOW_DIR, "config", "schema.yaml"))
+config_reading.typed(config, os.path.join(WORKFLOW_DIR, "config", "schema.yaml"))
 validate(config, "config/schema.yaml")
 
 

@@ -14,7 +14,7 @@ import pytest
 import torch
 import yaml
 
-from hessian_spectra import config_checks, jobs, mnist
+from hessian_spectra import config_checks, config_reading, jobs, mnist
 
 from .snakemake_runs import REPO, TEST_CONFIG, copy_workflow, messages, snakemake
 
@@ -41,7 +41,7 @@ def overlaid(*overlays: dict) -> dict:
 def parse(config: dict) -> dict:
     """What the Snakefile does before any rule: read text as the schema's types, validate,
     check (on a machine without a GPU)."""
-    config_checks.typed(config, SCHEMA)
+    config_reading.typed(config, SCHEMA)
     jsonschema.validate(config, SCHEMA)
     config_checks.check(config, gpu_visible=False)
     return config
@@ -182,7 +182,7 @@ def test_a_broken_yaml_file_is_named_with_its_line(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("hessian:\n  split: [1\n  keep: true\n")
     with pytest.raises(ValueError, match=rf"{path}, line 3, column 7: not valid YAML"):
-        config_checks.read_yaml(path)
+        config_reading.read_yaml(path)
 
 
 def test_parsing_imports_torch_only_for_a_cuda_device():
