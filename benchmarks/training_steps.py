@@ -10,7 +10,7 @@ GD and batch-32 SGD; float64, one thread, as the train jobs run), per run and st
 - stack R: the loop on an `stacks.MLPStack` of R runs: R = 1, R = the number of seeds a
   training job trains as one stack (`blobs.seeds`: the seeds of a cell), and R = 10;
 - and each time over the floor. Given a Table 1 with the steps each run took (`--table`;
-  a run counted at several stops counts once, with the steps of its last), the training
+  each run counted once, at its last stop of the config's), the training
   CPU time of the whole grid, per job as one run or as a stack. It prints figures and
   ratios; nothing is asserted.
 
@@ -27,7 +27,8 @@ import torch
 import torch.nn.functional as F
 from benchmark_settings import blob_problem, load, parser
 
-from hessian_spectra import tables, training
+from hessian_spectra import summary_blobs, tables, training
+from hessian_spectra.runs import ALGORITHMS, stops
 from hessian_spectra.stacks import MLPStack
 
 WARM_UP, REPEATS, LARGE_STACK = 20, 200, 10
@@ -91,19 +92,6 @@ def loop_step(config: dict, algorithm: str, activation: str, k: int, runs: int |
     return per_step(run, max(REPEATS // count, 20)) / count
 
 
-def trained_runs(rows: list[dict]) -> list[dict]:
-    """One row per run of a Table 1 that counts each run at several stops: the row of its
-    last stop, whose steps are all the run trained."""
-    last: dict[tuple, dict] = {}
-    for row in rows:
-        run = tuple(
-            row[key] for key in ("algorithm", "activation", "n_classes", "cov", "seed", "init")
-        )
-        if run not in last or row["steps"] > last[run]["steps"]:
-            last[run] = row
-    return list(last.values())
-
-
 def grid_minutes(rows: list[dict], cost: dict, column: str) -> float:
     """CPU-minutes of training every run of `rows` at `cost[(alg, act, k)][column]` per
     step, the nearest measured k standing in for a k not measured."""
@@ -143,7 +131,8 @@ def main() -> None:
                 ]
                 print(f"{algorithm}-{activation}-k{k:<7d}" + "".join(f"{c:>17s}" for c in cells))
     if args.table:
-        rows = trained_runs(tables.read_csv(args.table))
+        final = {alg: stops(config, alg)[-1][0] for alg in ALGORITHMS}
+        rows = summary_blobs.final_rows(tables.read_csv(args.table), final)  # each run once
         steps = sum(row["steps"] for row in rows)
         print(f"\nthe grid's training: {len(rows)} runs, {steps:,} steps")
         for column in columns[1:]:
