@@ -5,6 +5,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 1)
+# The memory the jobs running at once may declare together, in MiB (default: what this
+# machine has free now). Snakemake starts local jobs side by side whatever mem_mb they
+# declare unless told a total: four spectra of the conjecture's widest net (about 19 GB
+# each) would start together at --cores 8. A job that declares more runs alone.
+MEM_MB ?= $(shell awk '/^MemAvailable:/ {print int($$2 / 1024)}' /proc/meminfo 2>/dev/null \
+	|| echo $$(( $$(sysctl -n hw.memsize) / 1048576 )))
 SLURM_PACKAGES := slurmctld slurmd slurm-client munge
 
 .PHONY: help install fig2 all report test lint format slurm-packages
@@ -19,11 +25,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,peers]'
 	touch $@
 
-fig2: install  ## results/fig2.pdf (CORES=N to change the core count, default: all)
-	$(BIN)/snakemake results/fig2.pdf --cores $(CORES)
+fig2: install  ## results/fig2.pdf (CORES=N cores, MEM_MB=N MiB; default: every core, the free memory)
+	$(BIN)/snakemake results/fig2.pdf --cores $(CORES) --resources mem_mb=$(MEM_MB)
 
 all: install  ## every figure and table of the paper
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) --resources mem_mb=$(MEM_MB)
 
 report: all  ## everything, then results/report.html
 	$(BIN)/snakemake --report results/report.html
