@@ -84,6 +84,15 @@ def overlay(test: bool, summary_of_all: bool) -> dict:
     }
 
 
+def free_memory_mib() -> int:
+    """The memory free now, given to Snakemake as the total its jobs may declare at once (as
+    `make` does): without one it starts local jobs side by side whatever they declare."""
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    return next(
+        int(line.split()[1]) // 1024 for line in meminfo if line.startswith("MemAvailable:")
+    )
+
+
 def build(name: str, targets: list[str], args, summary_of_all: bool = False) -> float:
     """One Snakemake call for `targets`; its wall time, printed with its rules' times."""
     settings = REPO / "results" / "paper_on_gpu.yaml"
@@ -91,6 +100,7 @@ def build(name: str, targets: list[str], args, summary_of_all: bool = False) -> 
     settings.write_text(yaml.safe_dump(overlay(args.test, summary_of_all)))
     configs = ["config/test.yaml"] if args.test else []
     command = [sys.executable, "-m", "snakemake", *targets, "--cores", str(args.cores),
+               "--resources", f"mem_mb={free_memory_mib()}",
                "--configfile", *configs, str(settings)]  # fmt: skip
     print(f"\n=== {name}: {' '.join(targets)}", flush=True)
     began_at, began = time.time(), time.perf_counter()
