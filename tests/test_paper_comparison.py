@@ -318,3 +318,15 @@ def test_compare_with_paper_end_to_end_on_stored_spectra(tmp_path):
     assert "## gradient norm < 0.0001 (chosen)" in out["t.md"].read_text()
     section = summary_paper.paper_rows_lines(Claims(), rows, near)
     assert any("after k - 1 eigenvalues in 0 of 8 runs" in line for line in section)
+
+
+def test_every_column_that_reads_as_k_minus_one_is_named():
+    counts = {"gap": 0, "ratio": 0, "heur": 0}
+    rows = side_by_side(rows_from(counts, seed=0))
+    for row in rows:
+        for counter, offset in (("gap", 1), ("ratio", 2), ("heur", 0)):
+            row[counter] = row["n_classes"] - 1
+            if row[f"paper_{counter}"] is not None:
+                row[f"paper_{counter}"] = row[counter] + offset
+    text = "\n".join(summary_paper.paper_rows_lines(Claims(), rows, near_k_of(rows)))
+    assert "k - 1 fits more of the paper's rows than k for gap, ratio and heur." in text

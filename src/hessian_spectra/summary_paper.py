@@ -179,10 +179,10 @@ def _reading_words(rows: Sequence[Mapping], stop) -> str:
         for counter, e in reading.items()
     )
     better = [c for c, e in reading.items() if e["k_minus_1"] > e["k"]]
-    columns = " and ".join(better) if better else "no column"
+    columns = " and ".join([", ".join(better[:-1]), better[-1]] if better[1:] else better)
     return (
         f" Read as k - 1 (softmax's class directions) or as k, plus those offsets: {parts}; "
-        f"k - 1 fits more of the paper's rows than k for {columns}."
+        f"k - 1 fits more of the paper's rows than k for {columns or 'no column'}."
     )
 
 
